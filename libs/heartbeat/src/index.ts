@@ -1,0 +1,2 @@
+export * from './heartbeat.codec';
+export * from './heartbeat.types';
