@@ -1,0 +1,221 @@
+import { IniSections, readIniFile } from './ini-file';
+
+export type AuthStrategy = 'noauth' | 'keystone' | 'testing';
+export type Topology = 'SINGLE' | 'ACTIVE_STANDBY';
+
+/** Everything the services read from configuration, typed and validated once at start-up. */
+export interface OctaviaConfig {
+  databaseUrl?: string;
+  redisUrl?: string;
+  dataDir: string;
+  api: {
+    host: string;
+    port: number;
+    authStrategy: AuthStrategy;
+    apiBaseUri?: string;
+    paginationMaxLimit: number | null;
+    enabledProviderDrivers: Record<string, string>;
+    defaultProviderDriver: string;
+    allowTlsTerminatedListeners: boolean;
+    allowPingHealthMonitors: boolean;
+    allowPrometheusListeners: boolean;
+    udpConnectMinIntervalHealthMonitor: number;
+    defaultListenerCiphers: string;
+    defaultPoolCiphers: string;
+    tlsCipherProhibitList: string[];
+    defaultListenerTlsVersions: string[];
+    defaultPoolTlsVersions: string[];
+    defaultListenerAlpnProtocols: string[];
+    defaultPoolAlpnProtocols: string[];
+    maxRequestBodySize: number;
+    healthcheckEnabled: boolean;
+  };
+  networking: {
+    reservedIps: string[];
+    allowVipNetworkId: boolean;
+    allowVipSubnetId: boolean;
+    allowVipPortId: boolean;
+  };
+  haproxy: {
+    timeoutClientData: number;
+    timeoutMemberConnect: number;
+    timeoutMemberData: number;
+    timeoutTcpInspect: number;
+  };
+  controllerWorker: { loadbalancerTopology: Topology };
+  quotas: {
+    loadBalancer: number;
+    listener: number;
+    pool: number;
+    healthMonitor: number;
+    member: number;
+    l7policy: number;
+    l7rule: number;
+  };
+  healthManager: {
+    bindIp: string;
+    bindPort: number;
+    heartbeatKey: string;
+    heartbeatInterval: number;
+    heartbeatTimeout: number;
+    failoverThreshold: number | null;
+  };
+}
+
+export class ConfigError extends Error {}
+
+const CIPHERS_OWASP_SUITE_B =
+  'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:' +
+  'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:' +
+  'ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305';
+
+/** Reads one option: environment variable first, then the INI file, then the default. */
+class OptionReader {
+  constructor(private readonly env: NodeJS.ProcessEnv, private readonly ini: IniSections) {}
+
+  raw(section: string, name: string, envName?: string): string | undefined {
+    if (envName && this.env[envName] !== undefined && this.env[envName] !== '') return this.env[envName];
+    return this.ini[section]?.[name];
+  }
+
+  str(section: string, name: string, fallback: string, envName?: string): string {
+    return this.raw(section, name, envName) ?? fallback;
+  }
+
+  int(section: string, name: string, fallback: number, envName?: string, min = -Infinity, max = Infinity): number {
+    const v = this.raw(section, name, envName);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(`[${section}] ${name} must be an integer in ${min}..${max}, got "${v}"`);
+    }
+    return n;
+  }
+
+  bool(section: string, name: string, fallback: boolean, envName?: string): boolean {
+    const v = this.raw(section, name, envName);
+    if (v === undefined) return fallback;
+    if (/^(true|1|yes|on)$/i.test(v)) return true;
+    if (/^(false|0|no|off)$/i.test(v)) return false;
+    throw new ConfigError(`[${section}] ${name} must be a boolean, got "${v}"`);
+  }
+
+  list(section: string, name: string, fallback: string[], envName?: string): string[] {
+    const v = this.raw(section, name, envName);
+    if (v === undefined) return fallback;
+    return v.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
+  }
+
+  /** oslo DictOpt syntax: `key1:value1,key2:value2`. */
+  dict(section: string, name: string, fallback: Record<string, string>): Record<string, string> {
+    const v = this.raw(section, name);
+    if (v === undefined) return fallback;
+    const out: Record<string, string> = {};
+    for (const part of v.split(',')) {
+      const idx = part.indexOf(':');
+      if (idx < 0) throw new ConfigError(`[${section}] ${name} must be "name:description,...", got "${v}"`);
+      out[part.slice(0, idx).trim()] = part.slice(idx + 1).trim();
+    }
+    return out;
+  }
+}
+
+function parseBind(bind: string): { host: string; port: number } {
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(bind);
+  if (!m) throw new ConfigError(`OCTAVIA_TS_API_BIND must be host:port, got "${bind}"`);
+  const port = Number(m[2]);
+  if (port < 0 || port > 65535) throw new ConfigError(`OCTAVIA_TS_API_BIND port out of range: ${port}`);
+  return { host: m[1], port };
+}
+
+/**
+ * Builds the typed configuration from environment variables (OCTAVIA_TS_*) and the optional INI file
+ * named by OCTAVIA_TS_CONFIG_FILE, using upstream Octavia's section and option names where upstream has one.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): OctaviaConfig {
+  const ini = env.OCTAVIA_TS_CONFIG_FILE ? readIniFile(env.OCTAVIA_TS_CONFIG_FILE) : {};
+  const o = new OptionReader(env, ini);
+  const bindFromEnv = env.OCTAVIA_TS_API_BIND ? parseBind(env.OCTAVIA_TS_API_BIND) : undefined;
+  const authStrategy = o.str('api_settings', 'auth_strategy', 'noauth', 'OCTAVIA_TS_AUTH_STRATEGY');
+  if (!['noauth', 'keystone', 'testing'].includes(authStrategy)) {
+    throw new ConfigError(`auth_strategy must be noauth, keystone or testing, got "${authStrategy}"`);
+  }
+  const topology = o.str('controller_worker', 'loadbalancer_topology', 'SINGLE');
+  if (topology !== 'SINGLE' && topology !== 'ACTIVE_STANDBY') {
+    throw new ConfigError(`[controller_worker] loadbalancer_topology must be SINGLE or ACTIVE_STANDBY`);
+  }
+  const maxLimit = o.str('api_settings', 'pagination_max_limit', '1000');
+  const maxLimitNum = maxLimit === 'infinite' ? null : Number(maxLimit);
+  if (maxLimitNum !== null && !Number.isInteger(maxLimitNum)) {
+    throw new ConfigError(`[api_settings] pagination_max_limit must be an integer or "infinite"`);
+  }
+  const databaseUrl = o.raw('database', 'connection', 'OCTAVIA_TS_DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(`the database URL must be postgresql://..., got "${databaseUrl}"`);
+  }
+  const quota = (name: string) => o.int('quotas', `default_${name}_quota`, -1, undefined, -1);
+  const threshold = o.raw('health_manager', 'failover_threshold');
+  return {
+    databaseUrl,
+    redisUrl: o.raw('octavia_ts', 'redis_url', 'OCTAVIA_TS_REDIS_URL'),
+    dataDir: o.str('octavia_ts', 'data_dir', `${process.cwd()}/.data`, 'OCTAVIA_TS_DATA_DIR'),
+    api: {
+      host: bindFromEnv?.host ?? o.str('api_settings', 'bind_host', '127.0.0.1'),
+      port: bindFromEnv?.port ?? o.int('api_settings', 'bind_port', 9876, undefined, 0, 65535),
+      authStrategy: authStrategy as AuthStrategy,
+      apiBaseUri: o.raw('api_settings', 'api_base_uri'),
+      paginationMaxLimit: maxLimitNum !== null && maxLimitNum < 0 ? null : maxLimitNum,
+      enabledProviderDrivers: o.dict('api_settings', 'enabled_provider_drivers', {
+        amphora: 'The Octavia Amphora driver.',
+        octavia: 'Deprecated alias of the Octavia Amphora driver.',
+        noop_driver: 'The no-op driver: objects become ACTIVE at once (API and scale tests).',
+      }),
+      defaultProviderDriver: o.str('api_settings', 'default_provider_driver', 'amphora', 'OCTAVIA_TS_DEFAULT_PROVIDER'),
+      allowTlsTerminatedListeners: o.bool('api_settings', 'allow_tls_terminated_listeners', true),
+      allowPingHealthMonitors: o.bool('api_settings', 'allow_ping_health_monitors', true),
+      allowPrometheusListeners: o.bool('api_settings', 'allow_prometheus_listeners', true),
+      udpConnectMinIntervalHealthMonitor: o.int('api_settings', 'udp_connect_min_interval_health_monitor', 3),
+      defaultListenerCiphers: o.str('api_settings', 'default_listener_ciphers', CIPHERS_OWASP_SUITE_B),
+      defaultPoolCiphers: o.str('api_settings', 'default_pool_ciphers', CIPHERS_OWASP_SUITE_B),
+      tlsCipherProhibitList: o.list('api_settings', 'tls_cipher_prohibit_list', []),
+      defaultListenerTlsVersions: o.list('api_settings', 'default_listener_tls_versions', ['TLSv1.2', 'TLSv1.3']),
+      defaultPoolTlsVersions: o.list('api_settings', 'default_pool_tls_versions', ['TLSv1.2', 'TLSv1.3']),
+      defaultListenerAlpnProtocols: o.list('api_settings', 'default_listener_alpn_protocols', ['h2', 'http/1.1', 'http/1.0']),
+      defaultPoolAlpnProtocols: o.list('api_settings', 'default_pool_alpn_protocols', ['h2', 'http/1.1', 'http/1.0']),
+      maxRequestBodySize: o.int('oslo_middleware', 'max_request_body_size', 114688, undefined, 1),
+      healthcheckEnabled: o.bool('api_settings', 'healthcheck_enabled', true),
+    },
+    networking: {
+      reservedIps: o.list('networking', 'reserved_ips', ['169.254.169.254']),
+      allowVipNetworkId: o.bool('networking', 'allow_vip_network_id', true),
+      allowVipSubnetId: o.bool('networking', 'allow_vip_subnet_id', true),
+      allowVipPortId: o.bool('networking', 'allow_vip_port_id', true),
+    },
+    haproxy: {
+      timeoutClientData: o.int('haproxy_amphora', 'timeout_client_data', 50000, undefined, 0),
+      timeoutMemberConnect: o.int('haproxy_amphora', 'timeout_member_connect', 5000, undefined, 0),
+      timeoutMemberData: o.int('haproxy_amphora', 'timeout_member_data', 50000, undefined, 0),
+      timeoutTcpInspect: o.int('haproxy_amphora', 'timeout_tcp_inspect', 0, undefined, 0),
+    },
+    controllerWorker: { loadbalancerTopology: topology },
+    quotas: {
+      loadBalancer: quota('load_balancer'),
+      listener: quota('listener'),
+      pool: quota('pool'),
+      healthMonitor: quota('health_monitor'),
+      member: quota('member'),
+      l7policy: quota('l7policy'),
+      l7rule: quota('l7rule'),
+    },
+    healthManager: {
+      bindIp: o.str('health_manager', 'bind_ip', '127.0.0.1'),
+      bindPort: o.int('health_manager', 'bind_port', 5555, undefined, 0, 65535),
+      heartbeatKey: o.str('health_manager', 'heartbeat_key', 'insecure', 'OCTAVIA_TS_HEARTBEAT_KEY'),
+      heartbeatInterval: o.int('health_manager', 'heartbeat_interval', 10, undefined, 1),
+      heartbeatTimeout: o.int('health_manager', 'heartbeat_timeout', 60, undefined, 1),
+      failoverThreshold: threshold === undefined ? null : o.int('health_manager', 'failover_threshold', 0, undefined, 0),
+    },
+  };
+}
+
+export const OCTAVIA_CONFIG = Symbol('OCTAVIA_CONFIG');

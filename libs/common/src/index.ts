@@ -1,0 +1,5 @@
+export * from './config/ini-file';
+export * from './config/octavia-config';
+export * from './logging/json-logger';
+export * from './constants';
+export * from './metrics/metrics.registry';
