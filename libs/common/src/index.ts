@@ -3,3 +3,4 @@ export * from './config/octavia-config';
 export * from './logging/json-logger';
 export * from './constants';
 export * from './metrics/metrics.registry';
+export * from './metrics/status-server';
