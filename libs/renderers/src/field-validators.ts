@@ -158,6 +158,30 @@ export function validateAlpnProtocols(value: readonly string[], field: string): 
   return value as AlpnProtocol[];
 }
 
+/**
+ * L7 REGEX values: the API compiles them with Python's `re`; haproxy uses PCRE2. A pattern that
+ * does not compile makes `haproxy -c` reject the whole load balancer, so we re-check with the
+ * JavaScript engine after mapping the common Python/PCRE-only syntax onto it (named groups,
+ * inline flags, atomic groups, possessive quantifiers, \A \Z \z anchors). Patterns using rarer
+ * PCRE-only syntax may be refused here although PCRE would accept them.
+ */
+export function validateRegex(value: string, field: string): string {
+  const jsEquivalent = value
+    .replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?<$1>')
+    .replace(/\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/g, '\\k<$1>')
+    .replace(/\(\?[aiLmsux]+\)/g, '')
+    .replace(/\(\?[aiLmsux]*-?[imsx]*:/g, '(?:')
+    .replace(/\(\?>/g, '(?:')
+    .replace(/([*+?}])\+/g, '$1')
+    .replace(/\\[AZz]/g, (anchor) => (anchor === '\\A' ? '^' : '$'));
+  try {
+    new RegExp(jsEquivalent);
+  } catch (error) {
+    throw new RenderValidationError(field, `${previewValue(value)} is not a valid regular expression (${(error as Error).message})`);
+  }
+  return value;
+}
+
 /** Absolute file paths chosen by the controller (certificates, sockets, scripts). */
 export function validateFilePath(value: unknown, field: string): string {
   if (typeof value !== 'string' || !/^\/[A-Za-z0-9._+/-]*$/.test(value) || value.length > 1024) {

@@ -1,6 +1,6 @@
 import { haproxyCheck } from '../test-support/binary-checks';
 import { goldenText } from '../test-support/golden-files';
-import { HAPROXY_GOLDEN_CASES } from '../test-support/golden-models';
+import { HAPROXY_GOLDEN_CASES } from '../test-support/haproxy-golden-models';
 import { createTlsKit, type TlsKit } from '../test-support/tls-kit';
 import { renderHaproxyConfig } from './haproxy-config.renderer';
 import { peerName } from './haproxy/haproxy-naming';

@@ -1,6 +1,6 @@
 import { keepalivedCheck } from '../test-support/binary-checks';
 import { goldenText } from '../test-support/golden-files';
-import { LVS_GOLDEN_CASES, VRRP_GOLDEN_CASES } from '../test-support/golden-models';
+import { LVS_GOLDEN_CASES, VRRP_GOLDEN_CASES } from '../test-support/keepalived-golden-models';
 import { renderKeepalivedLvsConfig, renderKeepalivedVrrpConfig } from './keepalived-config.renderer';
 
 describe('keepalived VRRP golden files', () => {

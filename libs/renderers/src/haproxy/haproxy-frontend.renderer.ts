@@ -1,4 +1,4 @@
-import { escapeHaproxyLogFormatText, escapeHaproxyWord } from '../config-escaping';
+import { assertMaxLength, escapeHaproxyLogFormatText, escapeHaproxyWord } from '../config-escaping';
 import { validateCidr, validateIpAddress, validatePort, validateUuid } from '../field-validators';
 import { isEnabled, resolveDefaultPool, vipAddresses } from '../model-resolution';
 import type { ListenerProtocol, RenderListener } from '../render-model';
@@ -36,6 +36,7 @@ export function logFormat(listener: RenderListener, ctx: HaproxyRenderContext): 
     for (const variable of ['%{+Q}r', '%r', '%{+Q}ST', '%ST']) format = format.split(variable).join('-');
   }
   const projectId = escapeHaproxyLogFormatText(ctx.lb.project_id || '-', 'loadbalancer.project_id');
+  assertMaxLength(projectId, 255, 'loadbalancer.project_id');
   format = format.split('{{ project_id }}').join(projectId).split('{{ lb_id }}').join(ctx.lb.id);
   return escapeHaproxyWord(format, 'log-format');
 }
@@ -62,7 +63,9 @@ export function renderFrontend(listener: RenderListener, ctx: HaproxyRenderConte
   const id = validateUuid(listener.id, 'listener.id');
   const lines: string[] = [`maxconn ${listenerConnectionLimit(listener, ctx)}`];
   if (listener.protocol === 'TERMINATED_HTTPS') {
-    lines.push('redirect scheme https if !{ ssl_fc }');
+    // As an http-request rule (upstream: a plain `redirect`) so it is evaluated first by file
+    // order and haproxy need not warn that REJECT policies' rules run before it.
+    lines.push('http-request redirect scheme https if !{ ssl_fc }');
     const hsts = hstsHeaderValue(listener);
     if (hsts) lines.push(`http-response set-header Strict-Transport-Security "${hsts}"`);
   }

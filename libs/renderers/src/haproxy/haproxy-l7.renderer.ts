@@ -2,6 +2,7 @@ import { assertMaxLength, assertNoControlChars, escapeHaproxyWord } from '../con
 import {
   isValidRedirectUrl,
   validateDnField,
+  validateRegex,
   validateHttpTokenArgument,
   validateUuid,
 } from '../field-validators';
@@ -40,7 +41,7 @@ function comparisonValue(rule: RenderL7Rule, field: string): string {
   assertMaxLength(value, 255, field);
   const quoted = QUOTED_HEADER_VALUE_RE.test(value);
   assertNoControlChars(value, field, { allowTab: compare === 'REGEX' || quoted });
-  if (compare === 'REGEX') return value;
+  if (compare === 'REGEX') return validateRegex(value, field);
   switch (type) {
     case 'HOST_NAME':
     case 'PATH':
