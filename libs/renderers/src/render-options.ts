@@ -102,8 +102,8 @@ export interface HaproxyRenderOptions {
   /** `hard-stop-after` so old workers of a master-worker reload cannot linger forever (e.g. "30m"). */
   hardStopAfter?: string | null;
   /**
-   * Render `daemon`. Default false: our agent runs `haproxy -W` and supervises the master in the
-   * foreground; upstream's `-Ws` (systemd) ignores `daemon` anyway.
+   * Render `daemon`. Default false: the agent runs haproxy in master-worker mode and supervises
+   * the master itself (`-W -db`, or `-Ws` under systemd, which ignores `daemon` anyway).
    */
   daemon?: boolean;
   /** Default "nobody". */

@@ -85,6 +85,15 @@ function operatorWord(value: string, field: string, pattern: RegExp): string {
   return value;
 }
 
+/** A syslog socket path, or `<ip>:<port>` for a remote syslog server. */
+function validateLogTarget(value: string, field: string): string {
+  if (value.startsWith('/')) return validateFilePath(value, field);
+  const split = value.lastIndexOf(':');
+  validateIpAddress(value.slice(0, split), field);
+  validateInteger(Number(value.slice(split + 1)), field, 1, 65535);
+  return value;
+}
+
 function validatePeers(options: HaproxyRenderOptions): AmphoraPeer[] {
   const peers = options.peers ?? [];
   peers.forEach((peer, index) => {
@@ -119,8 +128,8 @@ export function createHaproxyContext(lb: RenderLoadBalancer, options: HaproxyRen
     HAPROXY_DEFAULTS.maxconnHardCap,
   );
   const log: HaproxyLogOptions = { ...HAPROXY_DEFAULTS.log, ...options.log };
-  validateFilePath(log.userLogTarget, 'options.log.userLogTarget');
-  validateFilePath(log.adminLogTarget, 'options.log.adminLogTarget');
+  validateLogTarget(log.userLogTarget, 'options.log.userLogTarget');
+  validateLogTarget(log.adminLogTarget, 'options.log.adminLogTarget');
   validateInteger(log.userFacility, 'options.log.userFacility', 0, 7);
   validateInteger(log.adminFacility, 'options.log.adminFacility', 0, 7);
   assertNoControlChars(log.userLogFormat, 'options.log.userLogFormat');

@@ -127,28 +127,37 @@ function redirectTarget(value: string | null | undefined, where: string, ctx: Ha
   return null;
 }
 
+/** What a policy contributes besides its ACLs. */
+type PolicyAction =
+  | { kind: 'line'; line: string }
+  /** Target pool disabled or gone: upstream still declares the ACLs, with no action. */
+  | { kind: 'aclsOnly' }
+  /** Invalid stored redirect target: nothing of the policy is rendered. */
+  | { kind: 'skip' };
+
 function actionLine(
   policy: RenderL7Policy,
   listener: RenderListener,
   conditions: string,
   where: string,
   ctx: HaproxyRenderContext,
-): string | null | undefined {
+): PolicyAction {
+  const line = (text: string): PolicyAction => ({ kind: 'line', line: text });
   switch (policy.action) {
     case 'REJECT':
-      return `http-request deny if ${conditions}`;
+      return line(`http-request deny if ${conditions}`);
     case 'REDIRECT_TO_URL': {
       const target = redirectTarget(policy.redirect_url, `${where}.redirect_url`, ctx);
-      return target && `redirect${redirectCode(policy, where)} location ${target} if ${conditions}`;
+      return target ? line(`redirect${redirectCode(policy, where)} location ${target} if ${conditions}`) : { kind: 'skip' };
     }
     case 'REDIRECT_PREFIX': {
       const target = redirectTarget(policy.redirect_prefix, `${where}.redirect_prefix`, ctx);
-      return target && `redirect${redirectCode(policy, where)} prefix ${target} if ${conditions}`;
+      return target ? line(`redirect${redirectCode(policy, where)} prefix ${target} if ${conditions}`) : { kind: 'skip' };
     }
     case 'REDIRECT_TO_POOL': {
       const pool = resolveRedirectPool(ctx.lb, policy);
-      // A disabled (or vanishing) target pool has no backend; upstream keeps the ACLs only.
-      return pool && isEnabled(pool) ? `use_backend ${backendName(validateUuid(pool.id, `${where}.redirect_pool.id`), listener.id)} if ${conditions}` : undefined;
+      if (!pool || !isEnabled(pool)) return { kind: 'aclsOnly' };
+      return line(`use_backend ${backendName(validateUuid(pool.id, `${where}.redirect_pool.id`), listener.id)} if ${conditions}`);
     }
     default:
       throw new RenderValidationError(`${where}.action`, `unknown action ${previewValue(policy.action)}`);
@@ -186,9 +195,9 @@ export function l7PolicyLines(listener: RenderListener, ctx: HaproxyRenderContex
     const ruleAcls = rules.map((rule) => `        ${aclLine(rule, `${where}/rule ${rule.id}`)}`);
     const conditions = rules.map((rule) => `${rule.invert ? '!' : ''}${rule.id}`).join(' ');
     const action = actionLine(policy, listener, conditions, where, ctx);
-    if (action === null) continue;
+    if (action.kind === 'skip') continue;
     acls.push(...ruleAcls);
-    if (action) actions.push({ rank: ACTION_CLASS[policy.action], line: `    ${action}` });
+    if (action.kind === 'line') actions.push({ rank: ACTION_CLASS[policy.action], line: `    ${action.line}` });
   }
   // Array.prototype.sort is stable, so position order survives inside each class.
   return [...acls, ...actions.sort((a, b) => a.rank - b.rank).map(({ line }) => line)];

@@ -52,6 +52,11 @@ export function listenerTerminatesTls(listener: RenderListener): boolean {
 
 /** `ssl crt-list …` first (the agent detects TLS listeners by it), then client auth and tuning. */
 export function bindTlsOptions(listener: RenderListener, ctx: HaproxyRenderContext): string[] {
+  if (listener.protocol === 'TERMINATED_HTTPS' && !listenerTerminatesTls(listener)) {
+    // Without `ssl` the frontend's https redirect would loop forever; the controller should
+    // leave out (and mark ERROR) a listener whose certificates it could not fetch.
+    throw new RenderValidationError(`listener ${listener.id}`, 'TERMINATED_HTTPS needs a default or SNI certificate');
+  }
   if (!listenerTerminatesTls(listener)) return [];
   const where = `listener ${listener.id}`;
   const paths = ctx.listenerCertificates[listener.id] ?? {};
