@@ -12,7 +12,7 @@ import { previewValue, RenderValidationError } from '../render-validation.error'
 import type { HaproxyRenderContext } from './haproxy-context';
 import { backendName } from './haproxy-naming';
 
-/** L7 policies become ACL lines (one per rule, ANDed) followed by one action line per policy. */
+/** L7 policies become ACL lines (one per rule, ANDed) and one action line per policy. */
 
 const MATCHER: Record<L7CompareType, string> = {
   REGEX: '-m reg',
@@ -66,10 +66,13 @@ function comparisonValue(rule: RenderL7Rule, field: string): string {
   }
 }
 
-/** Pattern word(s): `--` first when the pattern could be read as an ACL flag such as `-f <file>`. */
-function patternWords(value: string, field: string, allowTab: boolean): string {
+/**
+ * Pattern word(s): `--` first when the pattern could be read as an ACL flag such as `-f <file>`.
+ * Tabs were already vetted by comparisonValue (only quoted header values and regexes keep one).
+ */
+function patternWords(value: string, field: string): string {
   if (value === '') return '""';
-  const word = escapeHaproxyWord(value, field, { allowTab });
+  const word = escapeHaproxyWord(value, field, { allowTab: true });
   return value.startsWith('-') ? `-- ${word}` : word;
 }
 
@@ -85,7 +88,7 @@ function aclLine(rule: RenderL7Rule, where: string): string {
     throw new RenderValidationError(`${where}.compare_type`, 'FILE_TYPE rules only support EQUAL_TO and REGEX');
   }
   const value = comparisonValue(rule, field);
-  const pattern = (): string => patternWords(value, field, true);
+  const pattern = (): string => patternWords(value, field);
   const matcher = MATCHER[compare];
   switch (rule.type) {
     case 'HOST_NAME':

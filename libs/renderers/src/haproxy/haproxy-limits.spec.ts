@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,10 +15,23 @@ import type { HaproxyRenderOptions } from '../render-options';
  * binary under `prlimit --nofile=20000:20000` to prove the rendered maxconn fits.
  */
 
-function bigLoadBalancer(members: number, basePort: number): RenderLoadBalancer {
+/** Ports nobody listens on right now (other test runs may share this host). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<Server>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+function bigLoadBalancer(members: number, ports: number[] = [20080, 20081, 20082]): RenderLoadBalancer {
   const listeners = [0, 1, 2].map((index) =>
     listener(index + 1, {
-      protocol_port: basePort + index,
+      protocol_port: ports[index],
       connection_limit: -1,
       default_pool: pool(index + 1, {
         // Checks against a closed local port: cheap, and each check holds a descriptor.
@@ -75,19 +89,20 @@ describe('global maxconn and the file-descriptor budget', () => {
   });
 
   it('shrinks maxconn as monitored members add descriptors', () => {
-    const few = maxconnOf(renderHaproxyConfig(bigLoadBalancer(1, 20000), options(1)));
-    const many = maxconnOf(renderHaproxyConfig(bigLoadBalancer(400, 20000), options(1)));
+    const few = maxconnOf(renderHaproxyConfig(bigLoadBalancer(1), options(1)));
+    const many = maxconnOf(renderHaproxyConfig(bigLoadBalancer(400), options(1)));
     expect(few - many).toBe(Math.ceil((3 * 399) / 2));
   });
 
   it('refuses a load balancer that cannot fit at all', () => {
-    expect(() => renderHaproxyConfig(bigLoadBalancer(10, 20000), { ...options(1), openFilesLimit: 1100, maxpipes: 500 })).toThrow(
+    expect(() => renderHaproxyConfig(bigLoadBalancer(10), { ...options(1), openFilesLimit: 1100, maxpipes: 500 })).toThrow(
       /need more than the 1100 open files/,
     );
   });
 
   it('starts under a 20,000 open-files limit with 1,200 monitored members', async () => {
-    const config = renderHaproxyConfig(bigLoadBalancer(400, 39100), options(39100));
+    const ports = await freePorts(3);
+    const config = renderHaproxyConfig(bigLoadBalancer(400, ports), options(ports[0]));
     const output = await runBriefly(config, scratch.dir, 20_000);
     expect(output).not.toMatch(/FD limit|Cannot raise|Fatal/);
     // It really ran: health checks against the closed port marked members down.
@@ -95,7 +110,8 @@ describe('global maxconn and the file-descriptor budget', () => {
   });
 
   it('would not start with upstream-style sizing (maxconn 9,900 and automatic pipes)', async () => {
-    const config = renderHaproxyConfig(bigLoadBalancer(400, 39200), options(39200))
+    const ports = await freePorts(3);
+    const config = renderHaproxyConfig(bigLoadBalancer(400, ports), options(ports[0]))
       .replace(/^ {4}maxconn \d+$/m, '    maxconn 9900')
       .replace(/^ {4}maxpipes \d+\n/m, '');
     const output = await runBriefly(config, scratch.dir, 20_000);
