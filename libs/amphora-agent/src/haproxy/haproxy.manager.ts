@@ -66,12 +66,20 @@ export class HaproxyManager {
     return running;
   }
 
-  /** Install the user-group file every `haproxy` invocation appends (image build upstream). */
+  /**
+   * The user-group file every `haproxy` invocation appends (created at image build upstream).
+   * Namespace amphorae share the host's file-descriptor hard limit, which may be far below
+   * what the rendered `maxconn` asks for; there HAProxy should run with what it can get
+   * instead of refusing to start (`no strict-limits`).
+   */
   async ensureUserGroupConfig(): Promise<void> {
-    if (await exists(this.paths.userGroupConfig)) return;
     const groups = (await readFileOrNull('/etc/group'))?.toString() ?? '';
     const group = /^nogroup:/m.test(groups) ? 'nogroup' : 'haproxy';
-    await writeFileAtomic(this.paths.userGroupConfig, `global\n    group ${group}\n`, 0o644);
+    const lines = ['global', `    group ${group}`];
+    if (this.ctx.platform.name === 'netns') lines.push('    no strict-limits');
+    const text = `${lines.join('\n')}\n`;
+    if ((await readFileOrNull(this.paths.userGroupConfig))?.toString() === text) return;
+    await writeFileAtomic(this.paths.userGroupConfig, text, 0o644);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, promises as fs } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseShowProc, queryHaproxySocket } from '../haproxy/haproxy-socket';
 import { errorMessage, Logger } from '../util/logger';
@@ -20,6 +20,12 @@ export interface PlainProcessOptions extends DaemonCommands {
   /** How long a start or reload may take before it counts as failed. */
   readyTimeoutMs?: number;
   stopTimeoutMs?: number;
+}
+
+interface SpawnedDaemon {
+  child: ChildProcess;
+  /** Size of the log before the daemon started: what follows is its start-up output. */
+  logOffset: number;
 }
 
 const ok = (output: string): ControlResult => ({ ok: true, output });
@@ -87,8 +93,8 @@ export class PlainProcessControl implements ProcessControl {
       // -W master-worker; -db keeps the master in the foreground (our child, reaped by us)
       // even if the config says `daemon`; -S exposes the master CLI that confirms reloads.
       await fs.rm(service.pidFile, { force: true });
-      const child = this.spawnDaemon(service, haproxyRunArgv(this.options, service, 'foreground'));
-      const ready = await this.waitReady(child, async () => {
+      const daemon = this.spawnDaemon(service, haproxyRunArgv(this.options, service, 'foreground'));
+      const ready = await this.waitReady(service, daemon, async () => {
         const state = parseShowProc(await queryHaproxySocket(service.masterSocket, 'show proc', 1000));
         return state !== null && state.currentWorkers.length > 0 && (await readPidFile(service.pidFile)) !== null;
       });
@@ -97,15 +103,16 @@ export class PlainProcessControl implements ProcessControl {
     // -n foreground, -l -D: detailed log to our log file instead of syslog.
     const [cmd, ...args] = keepalivedRunArgv(this.options, service, { foreground: true });
     await fs.rm(service.pidFile, { force: true });
-    const child = this.spawnDaemon(service, [cmd, '-l', '-D', ...args]);
-    const ready = await this.waitReady(child, async () => (await readPidFile(service.pidFile)) === child.pid);
+    const daemon = this.spawnDaemon(service, [cmd, '-l', '-D', ...args]);
+    const ready = await this.waitReady(service, daemon, async () => (await readPidFile(service.pidFile)) === daemon.child.pid);
     return ready.ok ? ok(`${service.name} started`) : ready;
   }
 
-  private spawnDaemon(service: ServiceSpec, argv: string[]): ChildProcess {
+  private spawnDaemon(service: ServiceSpec, argv: string[]): SpawnedDaemon {
     const [cmd, ...args] = argv;
     mkdirSync(path.dirname(service.logFile), { recursive: true });
     const log = openSync(service.logFile, 'a');
+    const logOffset = fstatSync(log).size;
     try {
       // detached: a new session, so signals aimed at the agent's process group spare it.
       const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log] });
@@ -117,18 +124,24 @@ export class PlainProcessControl implements ProcessControl {
         this.logger.info('daemon exited', { service: service.name, pid: child.pid, code, signal });
       });
       this.logger.info('daemon spawned', { service: service.name, pid: child.pid, argv: [cmd, ...args] });
-      return child;
+      return { child, logOffset };
     } finally {
       closeSync(log);
     }
   }
 
-  /** Wait until `probe` succeeds, failing early if the child dies. */
-  private async waitReady(child: ChildProcess, probe: () => Promise<boolean>): Promise<ControlResult> {
+  /** Wait until `probe` succeeds, failing early (with the daemon's own words) if it dies. */
+  private async waitReady(
+    service: ServiceSpec,
+    { child, logOffset }: SpawnedDaemon,
+    probe: () => Promise<boolean>,
+  ): Promise<ControlResult> {
     const deadline = Date.now() + this.readyTimeoutMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
-        return fail(`process exited during start-up (code ${child.exitCode ?? child.signalCode})`);
+        await delay(50); // let the last log lines land
+        const log = await fs.readFile(service.logFile).then((b) => b.subarray(logOffset).toString().trim(), () => '');
+        return fail(`process exited during start-up (code ${child.exitCode ?? child.signalCode})${log ? `\n${log.slice(-4000)}` : ''}`);
       }
       try {
         if (await probe()) return ok('ready');
