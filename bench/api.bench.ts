@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
+import autocannon = require('autocannon');
 import { createTestDatabase } from '../test/support/api-harness';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
