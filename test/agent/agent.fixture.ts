@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, promises as fs } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, promises as fs } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -95,7 +95,11 @@ export async function startBackend(ns: string, host: string, port: number, name:
  */
 export class AmphoraFixture {
   readonly amphoraId = randomUUID();
-  readonly dir = mkdtempSync(path.join(tmpdir(), 'aa-agent-'));
+  /**
+   * Under /run, not /tmp: keepalived refuses check scripts below a world-writable directory
+   * (script security), as it would on an amphora with a badly chosen base_path.
+   */
+  readonly dir = mkdtempSync(path.join(existsSync('/run') ? '/run' : tmpdir(), 'aa-agent-'));
   readonly serverCa = LocalCertificateAuthority.create({ commonName: 'amphora server CA' });
   readonly controllerCa = LocalCertificateAuthority.create({ commonName: 'controller client CA' });
   readonly controller: IssuedCertificate = this.controllerCa.issueClientCertificate('octavia-controller');

@@ -31,9 +31,9 @@ export function vrrpRoutes(s: AgentServices): RouteDefinition[] {
         if (!(await s.vrrp.isConfigured())) {
           return message(500, `Failed to ${action} octavia-keepalived service`, 'no VRRP configuration uploaded');
         }
-        const result = await s.vrrp.control(action);
-        if (!result.ok) return message(500, `Failed to ${action} octavia-keepalived service`, result.output);
-        return message(202, 'OK', `keepalived ${action}ed`);
+        const done = await s.vrrp.control(action);
+        if (!done.result.ok) return message(500, `Failed to ${done.action} octavia-keepalived service`, done.result.output);
+        return message(202, 'OK', `keepalived ${done.action}ed`);
       },
     },
   ];

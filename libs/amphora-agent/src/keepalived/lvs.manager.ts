@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { AgentContext } from '../agent-context';
-import { commandOutput, ControlResult, KeepalivedService, ServiceAction } from '../platform/platform';
+import { ControlResult, KeepalivedService, ServiceAction } from '../platform/platform';
+import { keepalivedConfigTest } from './keepalived-config-test';
 import { exists, readFileOrNull, removeIfExists, writeFileAtomic } from '../util/files';
 import { parseLvsConfig, LvsListenerConfig, withoutNetNamespace } from './lvs-config';
 
@@ -71,11 +72,10 @@ export class LvsManager {
     }
     const candidate = `${this.paths.lvsConfig(listenerId)}.new`;
     await writeFileAtomic(candidate, body, 0o644);
-    const keepalived = this.ctx.config().amphoraAgent.keepalivedCmd;
-    const check = await this.ctx.platform.runner.run(this.ctx.platform.dataPlaneExec([keepalived, '-t', '-f', candidate]));
-    if (check.code !== 0) {
+    const check = await keepalivedConfigTest(this.ctx, candidate);
+    if (!check.ok) {
       await fs.rename(candidate, `${candidate}-failed`);
-      return { kind: 'invalid', output: commandOutput(check) };
+      return { kind: 'invalid', output: check.output };
     }
     await fs.rename(candidate, this.paths.lvsConfig(listenerId));
     if (this.usesRuntimeCopy) {

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { AgentContext } from '../agent-context';
-import { commandOutput, ControlResult, ServiceAction } from '../platform/platform';
+import { ControlResult, ServiceAction } from '../platform/platform';
+import { keepalivedConfigTest } from './keepalived-config-test';
 import { exists, readFileOrNull, writeFileAtomic } from '../util/files';
 import { VrrpCheckScripts } from './vrrp-check-scripts';
 
@@ -37,21 +38,19 @@ export class VrrpManager {
 
     const candidate = `${paths.vrrpConfig}.new`;
     await writeFileAtomic(candidate, body, 0o644);
-    const keepalived = this.ctx.config().amphoraAgent.keepalivedCmd;
-    // Run where the VRRP interface lives: keepalived -t also checks that it exists.
-    const check = await this.ctx.platform.runner.run(this.ctx.platform.dataPlaneExec([keepalived, '-t', '-f', candidate]));
-    if (check.code !== 0) {
+    const check = await keepalivedConfigTest(this.ctx, candidate);
+    if (!check.ok) {
       await fs.rename(candidate, `${candidate}-failed`);
-      return { kind: 'invalid', output: commandOutput(check) };
+      return { kind: 'invalid', output: check.output };
     }
     await fs.rename(candidate, paths.vrrpConfig);
     const installed = await this.ctx.platform.processes.install(paths.vrrpService());
     return installed.ok ? { kind: 'installed' } : { kind: 'install_failed', output: installed.output };
   }
 
-  /** `start` of a running keepalived becomes `reload` (upstream). */
-  async control(action: ServiceAction): Promise<ControlResult> {
+  /** `start` of a running keepalived becomes `reload` (upstream); returns what was done. */
+  async control(action: ServiceAction): Promise<{ result: ControlResult; action: ServiceAction }> {
     const effective = action === 'start' && (await this.isRunning()) ? 'reload' : action;
-    return this.ctx.platform.processes.control(this.ctx.paths.vrrpService(), effective);
+    return { result: await this.ctx.platform.processes.control(this.ctx.paths.vrrpService(), effective), action: effective };
   }
 }
