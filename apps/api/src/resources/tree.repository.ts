@@ -136,7 +136,7 @@ export async function lockLoadBalancer(
   lbId: string,
   gate: { allowed: string[]; message: 'state' | 'immutable'; setTo?: string },
 ): Promise<LoadBalancerEntity> {
-  const lb = await em.findOne(LoadBalancerEntity, { where: { id: lbId }, lock: { mode: 'pessimistic_write' } });
+  const lb = /^[0-9a-f-]{32,36}$/i.test(lbId) ? await em.findOne(LoadBalancerEntity, { where: { id: lbId }, lock: { mode: 'pessimistic_write' } }) : null;
   if (!lb || lb.provisioningStatus === 'DELETED') throw ApiFault.notFound('Load Balancer', lbId);
   if (!gate.allowed.includes(lb.provisioningStatus)) {
     throw gate.message === 'state' ? ApiFault.lbPendingState(lb.provisioningStatus, lbId) : ApiFault.immutable('Load Balancer', lbId);

@@ -5,6 +5,7 @@ import { parseBody } from '../../validation/parse-body';
 import { coerceBool } from '../../validation/fields';
 import { LoadBalancerCreateDto, LoadBalancerUpdateDto } from '../dto/dtos';
 import { LoadBalancerService } from './load-balancer.service';
+import { withFields } from '../pools/field-selection';
 
 @Controller('v2/loadbalancers')
 export class LoadBalancerController {
@@ -22,8 +23,8 @@ export class LoadBalancerController {
   }
 
   @Get(':id')
-  async show(@Param('id') id: string, @Ctx() ctx: RequestContext) {
-    return { loadbalancer: await this.service.show(ctx, id) };
+  async show(@Param('id') id: string, @Query('fields') fields: unknown, @Ctx() ctx: RequestContext) {
+    return { loadbalancer: withFields(await this.service.show(ctx, id), fields) };
   }
 
   @Put(':id')

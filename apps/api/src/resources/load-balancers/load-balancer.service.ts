@@ -18,6 +18,7 @@ import { newL7Policy, newL7Rule } from '../rules/l7.rules';
 import { TreeRepository, lockLoadBalancer } from '../tree.repository';
 import { resolveVip } from './vip.resolver';
 import { statusTree } from './status-tree';
+import { findOr404 } from '../pools/child-lookup';
 
 const LB_SPEC = {
   alias: 'o',
@@ -57,8 +58,8 @@ export class LoadBalancerService {
   }
 
   async find(em: EntityManager, id: string): Promise<LoadBalancerEntity> {
-    const lb = await em.findOneBy(LoadBalancerEntity, { id });
-    if (!lb || lb.provisioningStatus === 'DELETED') throw ApiFault.notFound('Load Balancer', id);
+    const lb = await findOr404(em, LoadBalancerEntity, 'Load Balancer', id);
+    if (lb.provisioningStatus === 'DELETED') throw ApiFault.notFound('Load Balancer', id);
     return lb;
   }
 
