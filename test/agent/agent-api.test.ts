@@ -40,6 +40,19 @@ async function worker() {
 Promise.all([worker(), worker()]).then(() => { console.log(JSON.stringify({ ok, fail, errors, seen })); process.exit(0); });
 `;
 
+/** Holds one connection open mid-request; exits when HAProxy closes it. */
+const HOLD_SCRIPT = `
+const [host, port] = process.argv.slice(-2);
+const socket = require('net').connect(Number(port), host, () => {
+  socket.write('GET / HTTP/1.1\\r\\nHost: hold\\r\\n');
+  console.log('ready');
+});
+socket.on('data', () => undefined);
+socket.on('error', () => undefined);
+socket.on('close', () => { console.log('closed'); process.exit(0); });
+setTimeout(() => { console.log('timeout'); process.exit(1); }, 20000);
+`;
+
 describe('amphora agent in a network namespace (bundled, mutual TLS)', () => {
   const net = new TestNetwork();
   const amp = new AmphoraFixture(net);
@@ -74,6 +87,8 @@ describe('amphora agent in a network namespace (bundled, mutual TLS)', () => {
     return bodies;
   }
 
+  const showProc = () => sh(['socat', '-', `UNIX-CONNECT:${amp.statePath}/${lbId}/haproxy-master.sock`], 'show proc\n');
+
   beforeAll(async () => {
     await amp.createAmphoraNamespace();
     await net.addSwitch();
@@ -87,7 +102,7 @@ describe('amphora agent in a network namespace (bundled, mutual TLS)', () => {
     await net.attach(be2, 'eth0', { address: `${net.dataIp(32)}/24` });
     backends.push(await startBackend(be1, net.dataIp(31), 8080, 'be1'));
     backends.push(await startBackend(be2, net.dataIp(32), 8080, 'be2'));
-    await amp.startAgent(amp.renderConfig({ heartbeatPorts: [9], heartbeatKey: 'unused', heartbeatInterval: 10 }));
+    await amp.startAgent(amp.renderConfig({ heartbeatPorts: [9], heartbeatKey: 'unused', heartbeatInterval: 10, oldWorkerTimeout: 2 }));
   }, 60_000);
 
   afterAll(async () => {
@@ -215,8 +230,24 @@ describe('amphora agent in a network namespace (bundled, mutual TLS)', () => {
     expect(result.fail).toBe(0);
     expect(result.ok).toBeGreaterThanOrEqual(300);
     expect(Object.keys(result.seen).sort()).toEqual(['be1', 'be2']);
-    const proc = await sh(['ip', 'netns', 'exec', amp.ampNs, 'sh', '-c', `echo 'show proc' | socat - UNIX-CONNECT:${amp.statePath}/${lbId}/haproxy-master.sock`]);
-    expect(proc).toMatch(/master\s+5 \[failed: 0\]/);
+    expect(await showProc()).toMatch(/master\s+5 \[failed: 0\]/);
+  });
+
+  it('bounds the life of old workers when the config has no hard-stop-after', async () => {
+    expect(config()).not.toContain('hard-stop-after');
+    const holder = await spawnNodeInNamespace(cliNs, HOLD_SCRIPT, [vip(), '80']);
+    let output = '';
+    holder.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    const closed = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
+    await new Promise((r) => setTimeout(r, 200));
+    const reloadedAt = Date.now();
+    expect((await amp.request('PUT', `/1.0/loadbalancer/${lbId}/reload`)).status).toBe(202);
+    expect(await showProc()).toMatch(/# old workers\n\d+\s+worker/);
+    await closed;
+    expect(output).toContain('closed');
+    expect(Date.now() - reloadedAt).toBeGreaterThanOrEqual(1500);
+    expect(await showProc()).not.toMatch(/# old workers\n\d+\s+worker/);
+    expect(await curlFromClient(2)).toEqual(expect.arrayContaining([expect.stringMatching(/^be[12]$/)]));
   });
 
   it('serves a rotated server certificate on the next connection without a restart', async () => {

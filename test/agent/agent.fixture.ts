@@ -119,7 +119,13 @@ export class AmphoraFixture {
     return path.join(this.dir, 'agent.log');
   }
 
-  renderConfig(options: { heartbeatPorts: number[]; heartbeatKey: string; heartbeatInterval: number; topology?: string }): string {
+  renderConfig(options: {
+    heartbeatPorts: number[];
+    heartbeatKey: string;
+    heartbeatInterval: number;
+    topology?: string;
+    oldWorkerTimeout?: number;
+  }): string {
     return [
       '[DEFAULT]',
       'debug = true',
@@ -130,6 +136,7 @@ export class AmphoraFixture {
       `bind_host = ${this.net.amphoraMgmtIp}`,
       `bind_port = ${AGENT_PORT}`,
       'haproxy_cmd = /usr/sbin/haproxy',
+      ...(options.oldWorkerTimeout ? [`old_worker_timeout = ${options.oldWorkerTimeout}`] : []),
       '',
       '[health_manager]',
       `controller_ip_port_list = ${options.heartbeatPorts.map((p) => `${this.net.controllerIp}:${p}`).join(', ')}`,

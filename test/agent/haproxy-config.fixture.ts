@@ -16,6 +16,8 @@ export function renderLoadBalancer(opts: {
   vip: string;
   port: number;
   members: MemberSpec[];
+  /** The renderer's bound on old workers; omitted to exercise the agent's own bound. */
+  hardStopAfter?: string;
 }): string {
   const backend = `${opts.poolId}:${opts.listenerId}`;
   return [
@@ -26,7 +28,7 @@ export function renderLoadBalancer(opts: {
     '    group nogroup',
     `    stats socket ${opts.statePath}/${opts.lbId}.sock mode 0666 level user`,
     '    maxconn 50000',
-    '    hard-stop-after 5s',
+    ...(opts.hardStopAfter ? [`    hard-stop-after ${opts.hardStopAfter}`] : []),
     '',
     'defaults',
     '    retries 3',

@@ -117,6 +117,7 @@ describe('heartbeat sender (real HAProxy health checks in network namespaces)', 
       poolId,
       vip: net.dataIp(100),
       port: 80,
+      hardStopAfter: '5s',
       members: [
         { id: m.up, address: net.dataIp(31), port: 8080, options: `weight 1 ${check}` },
         { id: m.down, address: net.dataIp(32), port: 8081, options: `weight 1 ${check}` },

@@ -1,20 +1,20 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { promisify } from 'node:util';
 
-const run = promisify(execFile);
-
-/** Run a command; throws with its stderr on failure. */
-export async function sh(argv: string[], input?: string): Promise<string> {
-  const [file, ...args] = argv;
-  try {
-    const { stdout } = await run(file, args, { encoding: 'utf8', ...(input ? { input } : {}) });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`${argv.join(' ')}: ${e.stderr?.trim() || e.message}`);
-  }
+/** Run a command (optionally feeding stdin); throws with its stderr on failure. */
+export function sh(argv: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const [file, ...args] = argv;
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', (e) => reject(new Error(`${argv.join(' ')}: ${e.message}`)));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${argv.join(' ')}: ${err.trim() || `exit ${code}`}`))));
+    child.stdin.end(input ?? '');
+  });
 }
 
 /** Run a command whose failure is acceptable during cleanup. */

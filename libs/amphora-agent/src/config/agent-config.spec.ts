@@ -66,6 +66,7 @@ describe('parseAgentConfig', () => {
       bindHost: '::',
       bindPort: 9443,
       haproxyCmd: '/usr/sbin/haproxy',
+      oldWorkerTimeout: 600,
     });
     expect(c.healthManager).toEqual({
       controllerIpPortList: [

@@ -25,6 +25,8 @@ export interface AgentConfig {
     bindHost: string;
     bindPort: number;
     haproxyCmd: string;
+    /** ours: seconds an HAProxy worker may outlive the reload that replaced it (netns platform). */
+    oldWorkerTimeout: number;
   };
   healthManager: {
     controllerIpPortList: ControllerAddress[];
@@ -140,6 +142,7 @@ export function parseAgentConfig(text: string, sourcePath: string): AgentConfig 
       bindHost: str(doc, 'haproxy_amphora', 'bind_host', '::'),
       bindPort: int(doc, 'haproxy_amphora', 'bind_port', 9443, 1, 65535),
       haproxyCmd: str(doc, 'haproxy_amphora', 'haproxy_cmd', '/usr/sbin/haproxy'),
+      oldWorkerTimeout: positiveNumber(doc, 'haproxy_amphora', 'old_worker_timeout', 600),
     },
     healthManager: {
       controllerIpPortList: parseControllerList(iniGet(doc, 'health_manager', 'controller_ip_port_list') ?? ''),

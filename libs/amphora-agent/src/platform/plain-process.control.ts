@@ -19,6 +19,8 @@ import { DaemonCommands, haproxyCheckArgv, haproxyRunArgv, keepalivedRunArgv } f
 export interface PlainProcessOptions extends DaemonCommands {
   /** How long a start or reload may take before it counts as failed. */
   readyTimeoutMs?: number;
+  /** Upper bound on the life of a worker replaced by a reload. */
+  oldWorkerTimeoutMs?: number;
   stopTimeoutMs?: number;
 }
 
@@ -42,6 +44,7 @@ export class PlainProcessControl implements ProcessControl {
   private readonly children = new Map<string, ChildProcess>();
   private readonly readyTimeoutMs: number;
   private readonly stopTimeoutMs: number;
+  private readonly oldWorkerTimeoutMs: number;
 
   constructor(
     private readonly runner: CommandRunner,
@@ -50,6 +53,7 @@ export class PlainProcessControl implements ProcessControl {
   ) {
     this.readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+    this.oldWorkerTimeoutMs = options.oldWorkerTimeoutMs ?? 600_000;
   }
 
   async install(): Promise<ControlResult> {
@@ -174,7 +178,29 @@ export class PlainProcessControl implements ProcessControl {
       return now.currentWorkers.length > 0 || failure !== null;
     }, this.readyTimeoutMs);
     if (failure) return fail(failure);
-    return done ? ok('reloaded') : fail(`haproxy did not complete its reload within ${this.readyTimeoutMs} ms`);
+    if (!done) return fail(`haproxy did not complete its reload within ${this.readyTimeoutMs} ms`);
+    this.boundOldWorkers(service, before.currentWorkers);
+    return ok('reloaded');
+  }
+
+  /**
+   * Old workers keep serving their open connections after a reload. The renderer bounds them
+   * with `hard-stop-after`, but a config without it would leave them (and their memory) for
+   * as long as a client holds a connection; so the agent stops the workers this reload
+   * replaced if they are still there after `oldWorkerTimeoutMs`. They are looked up in
+   * `show proc` at that time, so a recycled pid is never signalled.
+   */
+  private boundOldWorkers(service: HaproxyService, replaced: number[]): void {
+    const timer = setTimeout(() => {
+      void this.showProc(service).then((text) => {
+        const state = parseShowProc(text);
+        for (const pid of (state?.oldWorkers ?? []).filter((p) => replaced.includes(p))) {
+          this.logger.warn('stopping an HAProxy worker that outlived its reload', { lb: service.lbId, pid });
+          signalPid(pid, 'SIGTERM');
+        }
+      });
+    }, this.oldWorkerTimeoutMs);
+    timer.unref();
   }
 
   private async showProc(service: HaproxyService): Promise<string> {

@@ -20,7 +20,11 @@ export function createPlatform(name: PlatformName, config: AgentConfig, runner: 
   let namespace: string | null = null;
   switch (name) {
     case 'netns':
-      processes = new PlainProcessControl(runner, cmds, logger);
+      processes = new PlainProcessControl(
+        runner,
+        { ...cmds, oldWorkerTimeoutMs: config.haproxyAmphora.oldWorkerTimeout * 1000 },
+        logger,
+      );
       break;
     case 'systemd':
       namespace = agent.dataPlaneNamespace;
