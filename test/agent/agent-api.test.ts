@@ -296,6 +296,44 @@ describe('amphora agent in a network namespace (bundled, mutual TLS)', () => {
     expect((await amp.request('POST', '/1.0/plug/network', { mac_address: MEMBER_NET_MAC, fixed_ips: [{ ip_address: 'x' }] })).status).toBe(400);
   });
 
+  it('stores UDP (LVS) listener configs validated by keepalived -t, and deletes them', async () => {
+    const udpListener = randomUUID();
+    const conf = [
+      `# Configuration for Loadbalancer ${lbId}`,
+      `# Configuration for Listener ${udpListener}`,
+      '',
+      'net_namespace amphora-haproxy',
+      '',
+      'virtual_server_group ipv4-group {',
+      `    ${vip()} 53`,
+      '}',
+      '',
+      'virtual_server group ipv4-group {',
+      '    lb_algo wrr',
+      '    lb_kind NAT',
+      '    protocol UDP',
+      '',
+      `    # Configuration for Pool ${randomUUID()}`,
+      `    # Configuration for Member ${randomUUID()}`,
+      `    real_server ${net.dataIp(31)} 53 {`,
+      '        weight 1',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const base = `/1.0/listeners/${amp.amphoraId}/${udpListener}/udp_listener`;
+    expect((await amp.request('PUT', base, 'virtual_server {\n  bogus_keyword 1\n}\n')).status).toBe(400);
+    const put = await amp.request('PUT', base, conf);
+    expect(put.status).toBe(200);
+    expect(put.headers.etag).toBe(createHash('md5').update(conf).digest('hex'));
+    expect((await amp.request('GET', `/1.0/listeners/${udpListener}/udp_listener`)).text).toBe(conf);
+    expect((await amp.request('GET', '/1.0/listeners')).json()).toContainEqual({ status: 'OFFLINE', uuid: udpListener, type: 'UDP' });
+    expect((await amp.request('DELETE', `/1.0/listeners/${udpListener}`)).json()).toEqual({ message: 'OK' });
+    const gone = await amp.request('GET', `/1.0/listeners/${udpListener}/udp_listener`);
+    expect(gone.status).toBe(404);
+    expect(gone.json()).toEqual({ message: 'UDP Listener Not Found', details: `No UDP listener with UUID: ${udpListener}` });
+  });
+
   it('accepts a new agent configuration and refuses a broken one', async () => {
     const next = amp.renderConfig({ heartbeatPorts: [9], heartbeatKey: 'rotated', heartbeatInterval: 5 });
     expect((await amp.request('PUT', '/1.0/config', next)).status).toBe(202);

@@ -6,14 +6,20 @@ import { promises as fs } from 'node:fs';
 export function sh(argv: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const [file, ...args] = argv;
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', (e) => reject(new Error(`${argv.join(' ')}: ${e.message}`)));
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${argv.join(' ')}: ${err.trim() || `exit ${code}`}`))));
-    child.stdin.end(input ?? '');
+    if (input !== undefined && child.stdin) {
+      // A command may exit without reading all of its input; that is its answer, not an error.
+      child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EPIPE') reject(e);
+      });
+      child.stdin.end(input);
+    }
   });
 }
 
