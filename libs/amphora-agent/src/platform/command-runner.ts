@@ -40,7 +40,11 @@ export class ChildProcessRunner implements CommandRunner {
           stderr: Buffer.concat(err).toString() + (signal ? `\nkilled by ${signal}` : ''),
         }),
       );
-      child.stdin.on('error', () => undefined); // EPIPE when the command does not read its input
+      // A command that exits without reading its input makes our write fail with EPIPE; its
+      // exit status is what matters, and 'close' still reports it.
+      child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EPIPE') finish({ code: -1, stdout: '', stderr: `${file}: ${e.message}` });
+      });
       child.stdin.end(options.input ?? '');
     });
   }

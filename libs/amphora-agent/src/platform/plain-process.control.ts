@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, openSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseShowProc, queryHaproxySocket } from '../haproxy/haproxy-socket';
+import { readFileOrNull } from '../util/files';
 import { errorMessage, Logger } from '../util/logger';
 import {
   CommandRunner,
@@ -144,7 +145,7 @@ export class PlainProcessControl implements ProcessControl {
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
         await delay(50); // let the last log lines land
-        const log = await fs.readFile(service.logFile).then((b) => b.subarray(logOffset).toString().trim(), () => '');
+        const log = ((await readFileOrNull(service.logFile)) ?? Buffer.alloc(0)).subarray(logOffset).toString().trim();
         return fail(`process exited during start-up (code ${child.exitCode ?? child.signalCode})${log ? `\n${log.slice(-4000)}` : ''}`);
       }
       try {
