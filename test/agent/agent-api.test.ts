@@ -343,6 +343,18 @@ describe('amphora agent in a network namespace (bundled, mutual TLS)', () => {
     expect((await amp.request('GET', '/')).status).toBe(200);
   });
 
+  it('adopts the running HAProxy after an agent restart', async () => {
+    const pidFile = `${amp.statePath}/${lbId}/${lbId}.pid`;
+    const masterPid = (await sh(['cat', pidFile])).trim();
+    await amp.stopAgent();
+    expect(await curlFromClient(2)).toEqual(expect.arrayContaining([expect.stringMatching(/^be[12]$/)]));
+    await amp.startAgent(amp.renderConfig({ heartbeatPorts: [9], heartbeatKey: 'unused', heartbeatInterval: 10, oldWorkerTimeout: 2 }));
+    expect((await amp.request('GET', '/1.0/listeners')).json()).toEqual([{ status: 'ACTIVE', uuid: listenerId, type: 'HTTP' }]);
+    expect((await amp.request('PUT', `/1.0/loadbalancer/${lbId}/reload`)).status).toBe(202);
+    expect((await sh(['cat', pidFile])).trim()).toBe(masterPid);
+    expect(await curlFromClient(2)).toEqual(expect.arrayContaining([expect.stringMatching(/^be[12]$/)]));
+  });
+
   it('stops and deletes the load balancer idempotently', async () => {
     const stopped = await amp.request('PUT', `/1.0/loadbalancer/${lbId}/stop`);
     expect(stopped.json()).toEqual({ message: 'OK', details: `Listener ${lbId} stoped` });

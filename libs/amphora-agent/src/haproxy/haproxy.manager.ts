@@ -7,6 +7,18 @@ import { errorMessage } from '../util/logger';
 import { peerName, sanitiseHaproxyConfig, summariseHaproxyConfig, HaproxyConfigSummary } from './haproxy-config';
 import { queryHaproxySocket } from './haproxy-socket';
 
+/**
+ * The stats socket path comes from the uploaded config; only ever unlink a socket there, so a
+ * config naming some other file cannot make the delete route remove it.
+ */
+async function removeSocket(file: string): Promise<void> {
+  try {
+    if ((await fs.lstat(file)).isSocket()) await fs.unlink(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
 export type HaproxyUploadOutcome =
   | { kind: 'installed' }
   | { kind: 'invalid'; output: string }
@@ -135,7 +147,7 @@ export class HaproxyManager {
       const stopped = await this.ctx.platform.processes.control(service, 'stop');
       if (!stopped.ok) return stopped;
     }
-    await removeIfExists(summary?.statsSocket ?? this.paths.statsSocket(lbId));
+    await removeSocket(summary?.statsSocket ?? this.paths.statsSocket(lbId));
     await removeIfExists(this.paths.certDir(lbId));
     await this.ctx.platform.processes.uninstall(service);
     await removeIfExists(this.paths.lbDir(lbId));
