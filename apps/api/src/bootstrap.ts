@@ -39,6 +39,15 @@ export async function startApi(config: OctaviaConfig, opts: { dispatcher?: FlowD
     next();
   });
   app.use(requestId);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    // The API has no PATCH (or other) verbs anywhere: answer 405 rather than an unknown-route 404.
+    if (!['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'].includes(req.method)) {
+      const fault = new ApiFault(405, 'The method is not allowed for the requested URL.');
+      res.status(405).type('application/json').send(JSON.stringify(fault.body()));
+      return;
+    }
+    next();
+  });
   app.use(normalisePath);
   app.use(acceptJsonOnly);
   app.use(jsonBody(config.api.maxRequestBodySize));
