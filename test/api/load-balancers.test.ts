@@ -80,6 +80,32 @@ describe('create', () => {
     expectFault(res, 400, 'Validation failure: VIP must contain one of: vip_port_id, vip_network_id, vip_subnet_id.');
   });
 
+  test.each([
+    ['an unknown flavor', { flavor_id: '0f8f5c1e-6a59-4a6c-8a3b-0d1e2f3a4b5c' }, 'Validation failure: Invalid flavor_id.'],
+    ['an unknown availability zone', { availability_zone: 'nowhere' }, 'Validation failure: Invalid availability zone.'],
+    ['a provider that is not enabled', { provider: 'bogus' }, "Provider 'bogus' is not enabled."],
+    ['the primary subnet again as an additional VIP', { additional_vips: [{ subnet_id: SUBNET_ID }] },
+      'Validation failure: Duplicate VIP subnet(s) specified. Only one IP can be bound per subnet.'],
+  ])('create with %s is a 400 and writes nothing', async (_label, fields, message) => {
+    const before = await rowCounts(t.dbUrl);
+    expectFault(await t.call('POST', LB, { loadbalancer: { vip_subnet_id: SUBNET_ID, ...fields } }), 400, message);
+    expect(await rowCounts(t.dbUrl)).toEqual(before);
+  });
+
+  test('WSME scalar coercion: fractional integers are truncated, integer booleans accepted', async () => {
+    const res = await t.call('POST', LB, {
+      loadbalancer: { vip_subnet_id: SUBNET_ID, admin_state_up: 0, listeners: [{ protocol: 'TCP', protocol_port: 80.7 }] },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.loadbalancer.admin_state_up).toBe(false);
+    expect(res.body.loadbalancer.listeners[0].protocol_port).toBe(80);
+  });
+
+  test('several unknown attributes are named together', async () => {
+    const res = await t.call('POST', LB, { loadbalancer: { vip_subnet_id: SUBNET_ID, foo: 1, bar: 2 } });
+    expectFault(res, 400, /^Unknown attributes for argument load_balancer\.loadbalancer: (foo, bar|bar, foo)$/);
+  });
+
   test('given name, description, address and tags are echoed; admin_state_up null means false', async () => {
     const lb = await createLb(t, 'p-echo', { name: 'web', description: 'front', vip_address: '203.0.113.7', tags: ['b', 'a'], admin_state_up: null });
     expect(lb).toMatchObject({ name: 'web', description: 'front', vip_address: '203.0.113.7', admin_state_up: false });
@@ -243,6 +269,7 @@ describe('show and delete', () => {
     const res = await t.call('DELETE', `${LB}/${lb.id}`);
     expect(res.status).toBe(204);
     expect(res.body).toBeUndefined();
+    expect(res.headers.get('content-type')).toBeNull();
     expect(res.headers.get('x-openstack-request-id')).toMatch(/^req-/);
     expectFault(await t.call('GET', `${LB}/${lb.id}`), 404, `Load Balancer ${lb.id} not found.`);
     const listed = await t.call('GET', `${LB}?project_id=p-delete`);
@@ -362,6 +389,8 @@ describe('stats, status tree and failover', () => {
     const a = await t.call('PUT', `${LB}/${lb.id}/failover`);
     expect(a.status).toBe(202);
     expect(a.body).toBeUndefined();
+    expect(a.headers.get('content-type')).toBeNull();
+    expect(a.headers.get('x-openstack-request-id')).toMatch(/^req-/);
     const b = await t.call('PUT', `${LB}/${lb.id}/failover`, {});
     expect(b.status).toBe(202);
     expect(b.body).toBeUndefined();
@@ -404,6 +433,13 @@ describe('a load balancer whose provider has not finished (amphora provider, not
     expect(await rowCounts(busy.dbUrl)).toEqual(before);
     const shown = (await busy.call('GET', `${LB}/${lb.id}`)).body.loadbalancer;
     expect(shown).toMatchObject({ name: 'stuck', provisioning_status: 'PENDING_CREATE' });
+  });
+
+  test('the has-children check comes before the state gate', async () => {
+    const lb = (await busy.call('POST', LB, { loadbalancer: { vip_subnet_id: SUBNET_ID, listeners: [{ protocol: 'TCP', protocol_port: 22 }] } })).body.loadbalancer;
+    expect(lb.provisioning_status).toBe('PENDING_CREATE');
+    expectFault(await busy.call('DELETE', `${LB}/${lb.id}`), 400, `Validation failure: Cannot delete Load Balancer ${lb.id} - it has children`);
+    expectFault(await busy.call('DELETE', `${LB}/${lb.id}?cascade=true`), 409, `Invalid state PENDING_CREATE of loadbalancer resource ${lb.id}`);
   });
 
   test('a rejected graph create leaves neither a load balancer nor a flow behind', async () => {
@@ -451,6 +487,22 @@ describe('quota (auth strategy testing)', () => {
     expectFault(await q.call('POST', LB, body, member('quota-c')), 403);
     expect((await q.call('DELETE', `${LB}/${first.body.loadbalancer.id}`, undefined, member('quota-c'))).status).toBe(204);
     expect((await q.call('POST', LB, body, member('quota-c'))).status).toBe(201);
+  });
+
+  test('failover is for admins only', async () => {
+    const lb = (await q.call('POST', LB, { loadbalancer: { vip_subnet_id: SUBNET_ID } }, member('quota-f'))).body.loadbalancer;
+    expectFault(await q.call('PUT', `${LB}/${lb.id}/failover`, undefined, member('quota-f')), 403, 'Policy does not allow this request to be performed.');
+    expect((await q.call('PUT', `${LB}/${lb.id}/failover`, undefined, { 'x-project-id': 'quota-f', 'x-roles': 'admin' })).status).toBe(202);
+  });
+
+  test('a member lists only its own project; asking for another project is a 403', async () => {
+    await q.call('POST', LB, { loadbalancer: { vip_subnet_id: SUBNET_ID, name: 'mine' } }, member('quota-g'));
+    await q.call('POST', LB, { loadbalancer: { vip_subnet_id: SUBNET_ID, name: 'theirs' } }, member('quota-h'));
+    const own = await q.call('GET', LB, undefined, member('quota-g'));
+    expect(own.body.loadbalancers.map((l: { name: string; project_id: string }) => [l.name, l.project_id])).toEqual([['mine', 'quota-g']]);
+    expectFault(await q.call('GET', `${LB}?project_id=quota-h`, undefined, member('quota-g')), 403);
+    const admin = await q.call('GET', `${LB}?project_id=quota-h`, undefined, { 'x-project-id': 'quota-g', 'x-roles': 'admin' });
+    expect(admin.body.loadbalancers.map((l: { name: string }) => l.name)).toEqual(['theirs']);
   });
 
   test('policy is enforced in testing mode: a reader may not create, another project may not read', async () => {
