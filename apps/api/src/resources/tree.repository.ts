@@ -3,6 +3,7 @@ import {
   HealthMonitorEntity, L7PolicyEntity, L7RuleEntity, ListenerEntity, LoadBalancerEntity, MemberEntity, PoolEntity,
 } from '../../../../libs/database/src';
 import { ApiFault } from '../common/api-fault';
+import { UUID_RE } from '../validation/fields';
 import {
   LoadBalancerRefs, healthMonitorView, l7policyView, l7ruleView, listenerView, loadBalancerView, memberView, poolView,
 } from './views';
@@ -136,7 +137,7 @@ export async function lockLoadBalancer(
   lbId: string,
   gate: { allowed: string[]; message: 'state' | 'immutable'; setTo?: string },
 ): Promise<LoadBalancerEntity> {
-  const lb = /^[0-9a-f-]{32,36}$/i.test(lbId) ? await em.findOne(LoadBalancerEntity, { where: { id: lbId }, lock: { mode: 'pessimistic_write' } }) : null;
+  const lb = UUID_RE.test(lbId) ? await em.findOne(LoadBalancerEntity, { where: { id: lbId }, lock: { mode: 'pessimistic_write' } }) : null;
   if (!lb || lb.provisioningStatus === 'DELETED') throw ApiFault.notFound('Load Balancer', lbId);
   if (!gate.allowed.includes(lb.provisioningStatus)) {
     throw gate.message === 'state' ? ApiFault.lbPendingState(lb.provisioningStatus, lbId) : ApiFault.immutable('Load Balancer', lbId);

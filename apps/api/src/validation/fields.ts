@@ -56,7 +56,7 @@ export function coerceInt(v: unknown): unknown {
 /** Characters that must never reach a configuration line: every C0 control (incl. tab, CR, LF, NUL) and DEL. */
 export const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
-const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+export const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 interface Common {
   required?: boolean;

@@ -11,7 +11,7 @@ import { HealthMonitorCreateDto, HealthMonitorUpdateDto } from '../dto/dtos';
 import { checkHealthMonitor, newHealthMonitor } from '../rules/pool.rules';
 import { healthMonitorView } from '../views';
 import { LoadBalancerService } from '../load-balancers/load-balancer.service';
-import { findOr404 } from '../pools/child-lookup';
+import { findOr404 } from '../../core/child-lookup';
 import { gatePoolTree, markPoolTree } from '../pools/pool-tree';
 import { mergePut, putChanges } from '../pools/put-semantics';
 import { HEALTH_MONITOR_PUT, HM_NOT_NULLABLE } from './health-monitor-put';

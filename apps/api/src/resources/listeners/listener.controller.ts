@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { Ctx, RequestContext } from '../../auth/request-context';
 import { parseBody } from '../../validation/parse-body';
 import { ListenerCreateDto, ListenerUpdateDto } from '../dto/dtos';
-import { withFields } from '../pools/field-selection';
+import { withFields } from '../../core/field-selection';
 import { ListenerService } from './listener.service';
 
 @Controller('v2/listeners')

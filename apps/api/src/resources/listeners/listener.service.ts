@@ -13,7 +13,7 @@ import { checkInsertHeaders, checkListener, newListener, normaliseCidrs } from '
 import { checkPoolProtocol } from '../rules/pool.rules';
 import { TreeRepository, lockLoadBalancer } from '../tree.repository';
 import { LoadBalancerService } from '../load-balancers/load-balancer.service';
-import { findOr404 } from '../pools/child-lookup';
+import { findOr404 } from '../../core/child-lookup';
 import { mergePut, putChanges } from '../pools/put-semantics';
 import { listenerPutTable } from './listener-put';
 

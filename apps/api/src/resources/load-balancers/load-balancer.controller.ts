@@ -5,7 +5,7 @@ import { parseBody } from '../../validation/parse-body';
 import { coerceBool } from '../../validation/fields';
 import { LoadBalancerCreateDto, LoadBalancerUpdateDto } from '../dto/dtos';
 import { LoadBalancerService } from './load-balancer.service';
-import { withFields } from '../pools/field-selection';
+import { withFields } from '../../core/field-selection';
 
 @Controller('v2/loadbalancers')
 export class LoadBalancerController {

@@ -18,7 +18,7 @@ import { newL7Policy, newL7Rule } from '../rules/l7.rules';
 import { TreeRepository, lockLoadBalancer } from '../tree.repository';
 import { resolveVip } from './vip.resolver';
 import { statusTree } from './status-tree';
-import { findOr404 } from '../pools/child-lookup';
+import { findOr404 } from '../../core/child-lookup';
 
 const LB_SPEC = {
   alias: 'o',

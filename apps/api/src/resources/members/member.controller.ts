@@ -5,7 +5,7 @@ import { ApiFault } from '../../common/api-fault';
 import { parseBody, validateObject } from '../../validation/parse-body';
 import { coerceBool, quoteValue } from '../../validation/fields';
 import { MemberCreateDto, MemberUpdateDto } from '../dto/dtos';
-import { withFields } from '../pools/field-selection';
+import { withFields } from '../../core/field-selection';
 import { BatchItem } from './member-batch';
 import { MemberService } from './member.service';
 

@@ -13,7 +13,7 @@ import { MemberCreateDto, MemberUpdateDto } from '../dto/dtos';
 import { checkMemberAddress, newMember } from '../rules/pool.rules';
 import { memberView } from '../views';
 import { LoadBalancerService } from '../load-balancers/load-balancer.service';
-import { findOr404 } from '../pools/child-lookup';
+import { findOr404 } from '../../core/child-lookup';
 import { gatePoolTree, markPoolTree } from '../pools/pool-tree';
 import { mergePut, putChanges } from '../pools/put-semantics';
 import { BatchItem, checkBatchUnique, planBatch, planIsEmpty } from './member-batch';

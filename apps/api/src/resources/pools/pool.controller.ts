@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { Ctx, RequestContext } from '../../auth/request-context';
 import { parseBody } from '../../validation/parse-body';
 import { PoolCreateDto, PoolUpdateDto } from '../dto/dtos';
-import { withFields } from './field-selection';
+import { withFields } from '../../core/field-selection';
 import { PoolService } from './pool.service';
 
 @Controller('v2/pools')

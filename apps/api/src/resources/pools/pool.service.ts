@@ -11,7 +11,7 @@ import { PoolCreateDto, PoolUpdateDto } from '../dto/dtos';
 import { checkPoolProtocol, checkPoolTls, checkSessionPersistence, newPool } from '../rules/pool.rules';
 import { TreeRepository, lockLoadBalancer } from '../tree.repository';
 import { LoadBalancerService } from '../load-balancers/load-balancer.service';
-import { findOr404 } from './child-lookup';
+import { findOr404 } from '../../core/child-lookup';
 import { gatePoolTree, markPoolTree } from './pool-tree';
 import { mergeSessionPersistence, poolPutTable } from './pool-put';
 import { mergePut, putChanges } from './put-semantics';

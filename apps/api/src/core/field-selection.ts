@@ -1,4 +1,4 @@
-import { selectFields } from '../../query/list-query';
+import { selectFields } from '../query/list-query';
 
 /**
  * `?fields=` on a GET of one object (spec 8.6): repeated and comma-separated names both work, unknown
