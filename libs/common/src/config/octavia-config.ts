@@ -1,4 +1,5 @@
 import { IniSections, readIniFile } from './ini-file';
+import { KeystoneAuthtokenOptions, OsloPolicyOptions, readKeystoneAuthtoken, readOsloPolicy } from './auth-options';
 
 export type AuthStrategy = 'noauth' | 'keystone' | 'testing';
 export type Topology = 'SINGLE' | 'ACTIVE_STANDBY';
@@ -43,6 +44,59 @@ export interface OctaviaConfig {
     timeoutTcpInspect: number;
   };
   controllerWorker: { loadbalancerTopology: Topology };
+  /** The worker and its drivers (ours; upstream names where upstream has the option). */
+  worker: {
+    /** [controller_worker] compute_driver: netns | qemu | ssh | noop (noop = database steps only). */
+    computeDriver: string;
+    /** [controller_worker] network_driver: local | noop. */
+    networkDriver: string;
+    /** [octavia_ts] queue_prefix: BullMQ key prefix (several deployments or test runs on one Redis). */
+    queuePrefix: string;
+    /** [controller_worker] workers: flows run at once by one worker process. */
+    concurrency: number;
+    /** Flows of one kind family at once per worker process (failovers are never starved by creates). */
+    createConcurrency: number;
+    failoverConcurrency: number;
+    /** BullMQ job lock; a killed worker's flow is taken over after about this long. */
+    lockDurationMs: number;
+    reconcileIntervalMs: number;
+    /** The bundled agent installed into amphorae. */
+    agentBundle: string;
+    /** Per-amphora folders of the netns driver; the controller's certificates. */
+    amphoraStateDir: string;
+    certDir: string;
+    /** [certificates] cert_validity_time */
+    certValiditySeconds: number;
+    local: { namespace: string; mgmtBridge: string; mgmtCidr: string };
+    /** [haproxy_amphora] connection and retry settings (amphora-agent-api.md §6.2), in ms where timed. */
+    amphora: {
+      bindPort: number;
+      connectTimeoutMs: number;
+      readTimeoutMs: number;
+      connectionMaxRetries: number;
+      connectionRetryIntervalMs: number;
+      activeConnectionMaxRetries: number;
+      activeConnectionRetryIntervalMs: number;
+    };
+    /** [health_manager] controller_ip_port_list (default: the controller's management address and bind_port). */
+    controllerIpPortList: string[];
+    /** [keepalived_vrrp] vrrp_advert_int */
+    vrrpAdvertInt: number;
+  };
+  /** `[keystone_authtoken]` (keystonemiddleware's options) and `[oslo_policy]`: see auth-options.ts. */
+  keystoneAuthtoken: KeystoneAuthtokenOptions;
+  osloPolicy: OsloPolicyOptions;
+  /** Where listener/pool TLS references are resolved (libs/cert-manager). */
+  certificates: {
+    /** `barbican_cert_manager` (Barbican and `local://` refs), `local_cert_manager` (`local://` only) or `noop_cert_manager` (refs not fetched). */
+    certManager: 'barbican_cert_manager' | 'local_cert_manager' | 'noop_cert_manager';
+    /** Barbican's public endpoint (`https://barbican.example:9311`); refs are only ever fetched from here. */
+    barbicanEndpoint?: string;
+    /** Folder of `<name>.pem` bundles served as `local://<name>`. */
+    localCertDir?: string;
+    /** Passphrase the local store derives its encryption key from (upstream's option name). */
+    serverCertsKeyPassphrase: string;
+  };
   quotas: {
     loadBalancer: number;
     listener: number;
@@ -58,7 +112,25 @@ export interface OctaviaConfig {
     heartbeatKey: string;
     heartbeatInterval: number;
     heartbeatTimeout: number;
+    /** Circuit breaker: this many stale amphorae at once stop all failovers (null = off; ours defaults to 20). */
     failoverThreshold: number | null;
+    healthCheckInterval: number;
+    failoverThreads: number;
+    /** Decode threads for heartbeats (0 = decode on the main thread). */
+    healthUpdateThreads: number;
+    sockRlimit: number;
+    /** Seconds a load balancer's status snapshot is trusted before it is re-read from the database. */
+    statusCacheTtl: number;
+    failoverRetryInitialDelay: number;
+    failoverRetryMaxDelay: number;
+  };
+  houseKeeping: {
+    cleanupInterval: number;
+    amphoraExpiryAge: number;
+    loadBalancerExpiryAge: number;
+    certInterval: number;
+    certExpiryBuffer: number;
+    certRotateThreads: number;
   };
 }
 
@@ -198,6 +270,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OctaviaConfig 
       timeoutTcpInspect: o.int('haproxy_amphora', 'timeout_tcp_inspect', 0, undefined, 0),
     },
     controllerWorker: { loadbalancerTopology: topology },
+    worker: {
+      computeDriver: o.str('controller_worker', 'compute_driver', 'netns', 'OCTAVIA_TS_COMPUTE_DRIVER'),
+      networkDriver: o.str('controller_worker', 'network_driver', 'local', 'OCTAVIA_TS_NETWORK_DRIVER'),
+      queuePrefix: o.str('octavia_ts', 'queue_prefix', 'bull', 'OCTAVIA_TS_QUEUE_PREFIX'),
+      concurrency: o.int('controller_worker', 'workers', 8, undefined, 1, 256),
+      createConcurrency: o.int('octavia_ts', 'create_concurrency', 4, undefined, 1, 256),
+      failoverConcurrency: o.int('octavia_ts', 'failover_concurrency', 4, undefined, 1, 256),
+      lockDurationMs: o.int('octavia_ts', 'job_lock_ms', 15000, 'OCTAVIA_TS_JOB_LOCK_MS', 1000),
+      reconcileIntervalMs: o.int('octavia_ts', 'reconcile_interval_ms', 5000, 'OCTAVIA_TS_RECONCILE_INTERVAL_MS', 100),
+      agentBundle: o.str('octavia_ts', 'agent_bundle', `${process.cwd()}/dist/amphora-agent.js`, 'OCTAVIA_TS_AGENT_BUNDLE'),
+      amphoraStateDir: o.str('octavia_ts', 'amphora_state_dir', '/var/lib/octavia-ts/amphorae', 'OCTAVIA_TS_AMPHORA_STATE_DIR'),
+      certDir: o.str('certificates', 'storage_path', `${o.str('octavia_ts', 'data_dir', `${process.cwd()}/.data`, 'OCTAVIA_TS_DATA_DIR')}/pki`, 'OCTAVIA_TS_CERT_DIR'),
+      certValiditySeconds: o.int('certificates', 'cert_validity_time', 2592000, undefined, 60),
+      local: {
+        namespace: o.str('networking', 'local_namespace', 'octavia-net', 'OCTAVIA_TS_LOCAL_NAMESPACE'),
+        mgmtBridge: o.str('networking', 'mgmt_bridge', 'octavia-mgmt', 'OCTAVIA_TS_MGMT_BRIDGE'),
+        mgmtCidr: o.str('networking', 'mgmt_cidr', '172.31.0.0/22', 'OCTAVIA_TS_MGMT_CIDR'),
+      },
+      amphora: {
+        bindPort: o.int('haproxy_amphora', 'bind_port', 9443, undefined, 1, 65535),
+        connectTimeoutMs: 1000 * o.int('haproxy_amphora', 'rest_request_conn_timeout', 10, undefined, 1),
+        readTimeoutMs: 1000 * o.int('haproxy_amphora', 'rest_request_read_timeout', 60, undefined, 1),
+        connectionMaxRetries: o.int('haproxy_amphora', 'connection_max_retries', 120, undefined, 1),
+        connectionRetryIntervalMs: Math.round(1000 * Number(o.str('haproxy_amphora', 'connection_retry_interval', '5'))),
+        activeConnectionMaxRetries: o.int('haproxy_amphora', 'active_connection_max_retries', 15, undefined, 1),
+        activeConnectionRetryIntervalMs: Math.round(1000 * Number(o.str('haproxy_amphora', 'active_connection_retry_interval', '2'))),
+      },
+      controllerIpPortList: o.list('health_manager', 'controller_ip_port_list', [], 'OCTAVIA_TS_CONTROLLER_IP_PORT_LIST'),
+      vrrpAdvertInt: o.int('keepalived_vrrp', 'vrrp_advert_int', 1, undefined, 1, 255),
+    },
+    keystoneAuthtoken: readKeystoneAuthtoken(o),
+    osloPolicy: readOsloPolicy(o, env.OCTAVIA_TS_CONFIG_FILE),
+    certificates: certificatesSection(o),
     quotas: {
       loadBalancer: quota('load_balancer'),
       listener: quota('listener'),
@@ -213,8 +318,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OctaviaConfig 
       heartbeatKey: o.str('health_manager', 'heartbeat_key', 'insecure', 'OCTAVIA_TS_HEARTBEAT_KEY'),
       heartbeatInterval: o.int('health_manager', 'heartbeat_interval', 10, undefined, 1),
       heartbeatTimeout: o.int('health_manager', 'heartbeat_timeout', 60, undefined, 1),
-      failoverThreshold: threshold === undefined ? null : o.int('health_manager', 'failover_threshold', 0, undefined, 0),
+      failoverThreshold: threshold === undefined ? 20 : o.int('health_manager', 'failover_threshold', 0, undefined, 0) || null,
+      healthCheckInterval: o.int('health_manager', 'health_check_interval', 3, undefined, 1),
+      failoverThreads: o.int('health_manager', 'failover_threads', 10, undefined, 1),
+      healthUpdateThreads: o.int('health_manager', 'health_update_threads', 1, undefined, 0, 16),
+      sockRlimit: o.int('health_manager', 'sock_rlimit', 0, undefined, 0),
+      statusCacheTtl: o.int('health_manager', 'status_cache_ttl', 10, undefined, 0),
+      failoverRetryInitialDelay: o.int('health_manager', 'failover_retry_initial_delay', 60, undefined, 0),
+      failoverRetryMaxDelay: o.int('health_manager', 'failover_retry_max_delay', 3600, undefined, 0),
     },
+    houseKeeping: {
+      cleanupInterval: o.int('house_keeping', 'cleanup_interval', 30, undefined, 1),
+      amphoraExpiryAge: o.int('house_keeping', 'amphora_expiry_age', 604800, undefined, 0),
+      loadBalancerExpiryAge: o.int('house_keeping', 'load_balancer_expiry_age', 604800, undefined, 0),
+      certInterval: o.int('house_keeping', 'cert_interval', 3600, undefined, 1),
+      certExpiryBuffer: o.int('house_keeping', 'cert_expiry_buffer', 1209600, undefined, 0),
+      certRotateThreads: o.int('house_keeping', 'cert_rotate_threads', 10, undefined, 1),
+    },
+  };
+}
+
+function certificatesSection(o: OptionReader): OctaviaConfig['certificates'] {
+  const certManager = o.str('certificates', 'cert_manager', 'barbican_cert_manager', 'OCTAVIA_TS_CERT_MANAGER');
+  if (!['barbican_cert_manager', 'local_cert_manager', 'noop_cert_manager'].includes(certManager)) {
+    throw new ConfigError(`[certificates] cert_manager must be barbican_cert_manager, local_cert_manager or noop_cert_manager, got "${certManager}"`);
+  }
+  const barbicanEndpoint = o.raw('certificates', 'barbican_endpoint', 'OCTAVIA_TS_BARBICAN_URL');
+  if (barbicanEndpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(barbicanEndpoint)) {
+    throw new ConfigError(`[certificates] barbican_endpoint must be an http(s) URL, got "${barbicanEndpoint}"`);
+  }
+  const passphrase = o.str('certificates', 'server_certs_key_passphrase', 'insecure-key-do-not-use-this-key', 'OCTAVIA_TS_CERT_STORE_KEY');
+  return {
+    certManager: certManager as OctaviaConfig['certificates']['certManager'],
+    barbicanEndpoint,
+    localCertDir: o.raw('certificates', 'local_cert_dir', 'OCTAVIA_TS_LOCAL_CERT_DIR'),
+    serverCertsKeyPassphrase: passphrase.split(',')[0].trim(),
   };
 }
 
