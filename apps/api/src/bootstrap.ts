@@ -7,6 +7,8 @@ import { ApiModule } from './api.module';
 import { FaultFilter } from './common/fault.filter';
 import { acceptJsonOnly, jsonBody, normalisePath, requestId } from './common/http-middleware';
 import { contextFromHeaders } from './auth/request-context';
+import { createAuthMiddleware } from './auth/auth.middleware';
+import { createStandaloneLookups } from './standalone/standalone-lookups';
 import { FlowDispatcher } from './providers/amphora.provider';
 import { BullmqFlowDispatcher } from './providers/bullmq-dispatcher';
 import { parsePaginationOnly } from './query/list-query';
@@ -48,11 +50,15 @@ export async function startApi(config: OctaviaConfig, opts: { dispatcher?: FlowD
     }
     next();
   });
+  // Standalone mode: Neutron/Keystone look-ups answered from our own tables (before /v2.0 is rewritten).
+  const standalone = createStandaloneLookups(config, app);
+  if (standalone) app.use(standalone);
   app.use(normalisePath);
   app.use(acceptJsonOnly);
   app.use(jsonBody(config.api.maxRequestBodySize));
+  app.use(createAuthMiddleware(config, { logger: opts.logger === false ? new JsonLogger('api', 'error') : undefined }));
   app.use((req: Request & { octaviaContext?: unknown }, res: Response, next: NextFunction) => {
-    req.octaviaContext = contextFromHeaders(req, config.api.authStrategy === 'noauth');
+    req.octaviaContext ??= contextFromHeaders(req, config.api.authStrategy === 'noauth');
     if (req.method === 'GET' && req.path.startsWith('/v2/')) {
       try {
         parsePaginationOnly(req.query, config.api.paginationMaxLimit);

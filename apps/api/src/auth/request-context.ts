@@ -10,6 +10,15 @@ export interface RequestContext {
   isAdmin: boolean;
   authToken?: string;
   requestId?: string;
+  projectName?: string;
+  userName?: string;
+  domainId?: string;
+  userDomainId?: string;
+  projectDomainId?: string;
+  /** `all` for a system-scoped token (keystone) or the `OpenStack-System-Scope` header (testing). */
+  systemScope?: string;
+  /** The upstream policy actions this request is checked against (policy-actions.ts); set by the auth middleware. */
+  policyActions?: string[];
 }
 
 function header(req: Request, ...names: string[]): string | undefined {
@@ -20,6 +29,7 @@ function header(req: Request, ...names: string[]): string | undefined {
   return undefined;
 }
 
+/** The context from identity headers as sent (spec §4.2: the first header present wins). */
 export function contextFromHeaders(req: Request, isAdmin: boolean): RequestContext {
   const roles = (header(req, 'X-Roles', 'X-Role') ?? '').split(',').map((r) => r.trim()).filter(Boolean);
   return {
@@ -29,6 +39,12 @@ export function contextFromHeaders(req: Request, isAdmin: boolean): RequestConte
     isAdmin,
     authToken: header(req, 'X-Auth-Token', 'X-Storage-Token'),
     requestId: (req as Request & { requestId?: string }).requestId,
+    projectName: header(req, 'X-Project-Name', 'X-Tenant-Name'),
+    userName: header(req, 'X-User-Name'),
+    domainId: header(req, 'X-Domain-Id'),
+    userDomainId: header(req, 'X-User-Domain-Id'),
+    projectDomainId: header(req, 'X-Project-Domain-Id'),
+    systemScope: header(req, 'OpenStack-System-Scope'),
   };
 }
 

@@ -1,5 +1,6 @@
 import { IniSections, readIniFile } from './ini-file';
 import { KeystoneAuthtokenOptions, OsloPolicyOptions, readKeystoneAuthtoken, readOsloPolicy } from './auth-options';
+import { KeystoneAuthtokenOptions, OsloPolicyOptions, readKeystoneAuthtoken, readOsloPolicy } from './auth-options';
 
 export type AuthStrategy = 'noauth' | 'keystone' | 'testing';
 export type Topology = 'SINGLE' | 'ACTIVE_STANDBY';
@@ -44,6 +45,9 @@ export interface OctaviaConfig {
     timeoutTcpInspect: number;
   };
   controllerWorker: { loadbalancerTopology: Topology };
+  /** `[keystone_authtoken]` (keystonemiddleware's options) and `[oslo_policy]`: see auth-options.ts. */
+  keystoneAuthtoken: KeystoneAuthtokenOptions;
+  osloPolicy: OsloPolicyOptions;
   /** The worker and its drivers (ours; upstream names where upstream has the option). */
   worker: {
     /** [controller_worker] compute_driver: netns | qemu | ssh | noop (noop = database steps only). */
@@ -270,6 +274,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OctaviaConfig 
       timeoutTcpInspect: o.int('haproxy_amphora', 'timeout_tcp_inspect', 0, undefined, 0),
     },
     controllerWorker: { loadbalancerTopology: topology },
+    keystoneAuthtoken: readKeystoneAuthtoken(o),
+    osloPolicy: readOsloPolicy(o, env.OCTAVIA_TS_CONFIG_FILE),
     worker: {
       computeDriver: o.str('controller_worker', 'compute_driver', 'netns', 'OCTAVIA_TS_COMPUTE_DRIVER'),
       networkDriver: o.str('controller_worker', 'network_driver', 'local', 'OCTAVIA_TS_NETWORK_DRIVER'),
