@@ -39,6 +39,8 @@ export class WriteUnit {
     if (!this.core.policy.quotasEnforced || !projectId || adding <= 0) return;
     if (!this.quotaLocked.has(projectId)) {
       await this.em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`quota:${projectId}`]);
+      // As upstream, the first check of a project gives it an all-null (= defaults) quota row, so it is listed.
+      await this.em.query(`INSERT INTO quotas (project_id) VALUES ($1) ON CONFLICT (project_id) DO NOTHING`, [projectId]);
       this.quotaLocked.add(projectId);
     }
     const [row] = await this.em.query(`SELECT ${resource} AS v FROM quotas WHERE project_id = $1`, [projectId]);

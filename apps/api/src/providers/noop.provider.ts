@@ -10,7 +10,8 @@ export class NoopProvider implements ProviderDriver {
 
   async submit(_em: EntityManager, change: ProviderChange): Promise<AfterCommit> {
     return async () => {
-      await this.dataSource.transaction((em) => settleLoadBalancerTree(em, change.loadBalancerId));
+      const lbId = change.loadBalancerId;
+      if (lbId) await this.dataSource.transaction((em) => settleLoadBalancerTree(em, lbId));
     };
   }
 }

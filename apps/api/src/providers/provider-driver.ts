@@ -3,7 +3,8 @@ import { EntityManager } from 'typeorm';
 /** What the API asks a provider to carry out; the kinds mirror upstream's provider driver casts. */
 export interface ProviderChange {
   kind: string;
-  loadBalancerId: string;
+  /** null only for amphora admin actions on a spare amphora (no load balancer). */
+  loadBalancerId: string | null;
   targetId?: string;
   payload?: Record<string, unknown>;
   /** Failovers go ahead of new builds (upstream's build priority). */

@@ -35,6 +35,13 @@ export function checkL7Rule(r: Input): void {
   const value = r.value as string | null | undefined;
   if (value === undefined || value === null || value === '') throw fail('Invalid L7 Rule: L7 rule type requires a value');
   if (CONTROL_CHARS.test(value) || (key && CONTROL_CHARS.test(key))) throw fail('Invalid characters in comparison value');
+  // Stricter than upstream: `#` (HAProxy comment) and quotes never reach a config token, except the
+  // double quotes that delimit a quoted HEADER value.
+  if (key && /["'#]/.test(key)) throw fail('Invalid characters in key');
+  const quotedHeader = type === 'HEADER' && compare !== 'REGEX' && QUOTED_HEADER_VALUE.test(value);
+  if (/['#]/.test(value) || (!quotedHeader && /"/.test(value))) {
+    throw fail(type === 'HEADER' ? 'Invalid characters in header value' : type === 'COOKIE' ? 'Invalid characters in cookie value' : 'Invalid characters in comparison value');
+  }
   switch (type) {
     case 'HOST_NAME':
     case 'PATH':
