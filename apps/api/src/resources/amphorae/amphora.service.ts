@@ -50,7 +50,7 @@ export class AmphoraService {
   constructor(private readonly core: ApiCore) {}
 
   async list(req: Request, ctx: RequestContext) {
-    this.core.policy.enforce(ctx, 'admin');
+    this.core.policy.enforceOwnProject(ctx, 'admin');
     if (['tags', 'tags-any', 'not-tags', 'not-tags-any'].some((k) => k in req.query)) {
       throw ApiFault.badRequest('One or more arguments are either duplicate or invalid');
     }
@@ -72,13 +72,13 @@ export class AmphoraService {
 
   async show(ctx: RequestContext, id: string) {
     const amp = await this.find(this.core.dataSource.manager, id);
-    this.core.policy.enforce(ctx, 'admin');
+    this.core.policy.enforceOwnProject(ctx, 'admin');
     return amphoraView(amp);
   }
 
   /** One element per listener the amphora reports for; none at all (or no such amphora) is a 404. */
   async stats(ctx: RequestContext, id: string) {
-    this.core.policy.enforce(ctx, 'admin');
+    this.core.policy.enforceOwnProject(ctx, 'admin');
     const rows: Array<Record<string, string | number>> = UUID_RE.test(id)
       ? await this.core.dataSource.manager.query(
         `SELECT s.amphora_id AS id, s.listener_id, coalesce(l.load_balancer_id, a.load_balancer_id) AS loadbalancer_id,
@@ -107,7 +107,7 @@ export class AmphoraService {
   /** `PUT .../config`: the worker pushes the agent configuration again; no status changes (spec 9.14). */
   async configure(ctx: RequestContext, id: string): Promise<void> {
     await this.find(this.core.dataSource.manager, id);
-    this.core.policy.enforce(ctx, 'admin');
+    this.core.policy.enforceOwnProject(ctx, 'admin');
     await this.core.write(ctx, async (unit) => {
       const amp = await this.find(unit.em, id);
       await unit.submit(AMPHORA_DRIVER, { kind: 'amphora.config', loadBalancerId: amp.loadBalancerId, targetId: amp.id });
@@ -120,7 +120,7 @@ export class AmphoraService {
    */
   async failover(ctx: RequestContext, id: string): Promise<void> {
     await this.find(this.core.dataSource.manager, id);
-    this.core.policy.enforce(ctx, 'admin');
+    this.core.policy.enforceOwnProject(ctx, 'admin');
     await this.core.write(ctx, async (unit) => {
       const amp = await this.find(unit.em, id);
       if (amp.loadBalancerId) {
@@ -133,7 +133,7 @@ export class AmphoraService {
   /** DELETE: only an amphora in ERROR (409 otherwise); it goes PENDING_DELETE and the worker removes it. */
   async delete(ctx: RequestContext, id: string): Promise<void> {
     await this.find(this.core.dataSource.manager, id);
-    this.core.policy.enforce(ctx, 'admin');
+    this.core.policy.enforceOwnProject(ctx, 'admin');
     await this.core.write(ctx, async (unit) => {
       const amp = await this.find(unit.em, id, true);
       if (amp.status !== 'ERROR') throw ApiFault.immutable('amphora', id);
