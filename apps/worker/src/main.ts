@@ -1,22 +1,101 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { JsonLogger, OctaviaConfig, loadConfig, startStatusServer } from '../../../libs/common/src';
 import { dataSourceOptions } from '../../../libs/database/src';
+import { AmphoraClient } from '../../../libs/drivers/src/amphora/amphora-client';
+import { ControllerPki } from '../../../libs/drivers/src/certificates/controller-pki';
+import { ComputeDriver } from '../../../libs/drivers/src/compute/compute-driver';
+import { NetnsComputeDriver } from '../../../libs/drivers/src/compute/netns.driver';
+import { NoopComputeDriver } from '../../../libs/drivers/src/compute/noop.driver';
+import { LocalNetworkDriver } from '../../../libs/drivers/src/network/local-network.driver';
+import { DataPlane } from './data-plane/data-plane';
+import { registerAmphoraFlows } from './flows/amphora-flows';
 import { FlowRegistry } from './flows/flow-registry';
 import { WorkerService } from './worker.service';
 
-export async function startWorker(config: OctaviaConfig, logger = new JsonLogger('worker'), statusPort = 9877): Promise<{ stop(): Promise<void> }> {
+export interface RunningWorker {
+  stop(): Promise<void>;
+  service: WorkerService;
+  dataPlane: DataPlane | null;
+  statusUrl: string;
+}
+
+/** The agent bundle: the configured file, built on first use when running from sources. */
+async function ensureAgentBundle(file: string, logger: JsonLogger): Promise<string> {
+  if (existsSync(file)) return file;
+  logger.info({ msg: 'agent bundle missing, building it', file });
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { bundleAgent } = require(path.join(__dirname, '../../../scripts/bundle-agent.js')) as { bundleAgent(o: { outfile: string }): Promise<string> };
+  return bundleAgent({ outfile: file });
+}
+
+/** Builds the compute driver named by `[controller_worker] compute_driver`. */
+export async function buildComputeDriver(config: OctaviaConfig, logger: JsonLogger): Promise<ComputeDriver> {
+  const w = config.worker;
+  switch (w.computeDriver) {
+    case 'netns':
+      return new NetnsComputeDriver({ stateDir: w.amphoraStateDir, agentBundle: await ensureAgentBundle(w.agentBundle, logger), bridgeNamespace: w.local.namespace });
+    case 'noop':
+      return new NoopComputeDriver();
+    default: {
+      // Drivers that live in their own modules (qemu, ssh) register through the factory when present.
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const factory = require('../../../libs/drivers/src/compute/factory') as { createComputeDriver(name: string, config: OctaviaConfig, logger: JsonLogger): Promise<ComputeDriver> | ComputeDriver };
+      return factory.createComputeDriver(w.computeDriver, config, logger);
+    }
+  }
+}
+
+export async function startWorker(
+  config: OctaviaConfig,
+  logger = new JsonLogger('worker'),
+  statusPort = 9877,
+  overrides: { compute?: ComputeDriver } = {},
+): Promise<RunningWorker> {
   if (!config.databaseUrl || !config.redisUrl) throw new Error('the worker needs a database URL and a Redis URL');
   const ds = new DataSource(dataSourceOptions(config.databaseUrl));
   await ds.initialize();
-  const registry = FlowRegistry.noopDataPlane();
-  logger.info({ msg: 'worker starting', compute_driver: 'compute_noop_driver' });
-  const worker = new WorkerService(ds, config.redisUrl, registry, logger);
-  await worker.start();
-  const status = await startStatusServer(config.api.host, statusPort, worker.metrics, () => ds.isInitialized);
+  const w = config.worker;
+  let registry: FlowRegistry;
+  let dataPlane: DataPlane | null = null;
+  if (w.computeDriver === 'noop' && !overrides.compute) {
+    registry = FlowRegistry.noopDataPlane();
+  } else {
+    const compute = overrides.compute ?? (await buildComputeDriver(config, logger));
+    const network = new LocalNetworkDriver(w.local);
+    const pki = await ControllerPki.loadOrCreate(w.certDir, w.certValiditySeconds);
+    const a = w.amphora;
+    const client = new AmphoraClient(
+      { clientCertPem: pki.client.certificatePem, clientKeyPem: pki.client.privateKeyPem, serverCaPem: pki.serverCa.certificatePem },
+      a.bindPort,
+      { connectTimeoutMs: a.connectTimeoutMs, readTimeoutMs: a.readTimeoutMs, maxRetries: a.activeConnectionMaxRetries, retryIntervalMs: a.activeConnectionRetryIntervalMs },
+    );
+    dataPlane = new DataPlane(ds, config, compute, network, pki, client, logger);
+    registry = new FlowRegistry();
+    registry.register('*', FlowRegistry.noopDataPlane().builderFor('*')!);
+    await registerAmphoraFlows(registry, dataPlane);
+  }
+  logger.info({ msg: 'worker starting', compute_driver: dataPlane?.compute.name ?? 'noop', network_driver: dataPlane ? 'local' : 'noop', queue_prefix: w.queuePrefix });
+  const service = new WorkerService(ds, config.redisUrl, registry, logger, {
+    concurrency: w.concurrency,
+    reconcileIntervalMs: w.reconcileIntervalMs,
+    queuePrefix: w.queuePrefix,
+    lockDurationMs: w.lockDurationMs,
+    createConcurrency: w.createConcurrency,
+    failoverConcurrency: w.failoverConcurrency,
+  });
+  await service.start();
+  const status = await startStatusServer(config.api.host, statusPort, service.metrics, () => ds.isInitialized);
+  const addr = status.address() as { port: number } | null;
   return {
+    service,
+    dataPlane,
+    statusUrl: `http://${config.api.host}:${addr?.port ?? statusPort}`,
     stop: async () => {
       status.close();
-      await worker.stop();
+      await service.stop();
+      dataPlane?.client.close();
       await ds.destroy();
     },
   };
@@ -24,8 +103,16 @@ export async function startWorker(config: OctaviaConfig, logger = new JsonLogger
 
 if (require.main === module) {
   process.env.TZ = 'UTC';
-  startWorker(loadConfig()).catch((err) => {
-    process.stderr.write(`${JSON.stringify({ level: 'error', service: 'worker', msg: String(err) })}\n`);
-    process.exit(1);
-  });
+  const logger = new JsonLogger('worker');
+  startWorker(loadConfig(), logger, Number(process.env.OCTAVIA_TS_WORKER_STATUS_PORT ?? 9877)).then(
+    (w) => {
+      const stop = () => void w.stop().then(() => process.exit(0));
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    },
+    (err) => {
+      logger.error({ msg: 'worker failed to start', error: String(err) });
+      process.exit(1);
+    },
+  );
 }

@@ -7,9 +7,10 @@ export const FLOW_QUEUE = 'octavia-flows';
 export class BullmqFlowDispatcher implements FlowDispatcher {
   private readonly queue: Queue;
 
-  constructor(redisUrl: string) {
+  constructor(redisUrl: string, prefix = 'bull') {
     const url = new URL(redisUrl);
     this.queue = new Queue(FLOW_QUEUE, {
+      prefix,
       connection: { host: url.hostname, port: Number(url.port || 6379), db: Number(url.pathname.slice(1) || 0), maxRetriesPerRequest: 1, enableOfflineQueue: false },
     });
   }

@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { FlowEntity } from '../../../../libs/database/src';
 import { markTreeActive } from '../tasks/database.tasks';
 import { FlowBuilder, Task } from './flow-types';
@@ -14,10 +15,14 @@ export class FlowRegistry {
     this.builders.set(kind, builder);
   }
 
-  tasksFor(flow: FlowEntity): Task[] {
+  builderFor(kind: string): FlowBuilder | undefined {
+    return this.builders.get(kind);
+  }
+
+  async tasksFor(flow: FlowEntity, ds: DataSource): Promise<Task[]> {
     const builder = this.builders.get(flow.kind) ?? this.builders.get('*');
     if (!builder) throw new Error(`no flow registered for kind ${flow.kind}`);
-    return builder(flow);
+    return builder(flow, ds);
   }
 
   static noopDataPlane(): FlowRegistry {

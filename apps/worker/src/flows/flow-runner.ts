@@ -1,9 +1,13 @@
+import { hostname } from 'node:os';
 import { DataSource } from 'typeorm';
 import { FlowEntity, FlowStepEntity } from '../../../../libs/database/src';
 import { JsonLogger } from '../../../../libs/common/src';
 import { markTreeFailed } from '../tasks/database.tasks';
 import { FlowRegistry } from './flow-registry';
 import { TaskContext } from './flow-types';
+
+/** Who runs a flow: host and pid, recorded on the flow row. */
+export const FLOW_OWNER = `${hostname()}:${process.pid}`;
 
 /**
  * Runs one flow to a defined end. Each finished step is journaled (flow_step DONE with its result) before
@@ -17,8 +21,8 @@ export class FlowRunner {
     const flow = await this.ds.manager.findOneBy(FlowEntity, { id: flowId });
     if (!flow) return 'SKIPPED';
     if (flow.status === 'SUCCEEDED' || flow.status === 'FAILED') return 'SKIPPED';
-    await this.ds.manager.update(FlowEntity, { id: flowId }, { status: 'RUNNING', attempts: flow.attempts + 1, updatedAt: new Date() });
-    const tasks = this.registry.tasksFor(flow);
+    await this.ds.manager.update(FlowEntity, { id: flowId }, { status: 'RUNNING', attempts: flow.attempts + 1, updatedAt: new Date(), owner: FLOW_OWNER });
+    const tasks = await this.registry.tasksFor(flow, this.ds);
     const journal = await this.ds.manager.find(FlowStepEntity, { where: { flowId }, order: { index: 'ASC' } });
     const ctx: TaskContext = {
       flow,

@@ -19,6 +19,6 @@ export interface Task {
   revert?(ctx: TaskContext, result: unknown): Promise<void>;
 }
 
-export type FlowBuilder = (flow: FlowEntity) => Task[];
+export type FlowBuilder = (flow: FlowEntity, ds: DataSource) => Task[] | Promise<Task[]>;
 
 export type InTransaction = <T>(ds: DataSource, fn: (em: EntityManager) => Promise<T>) => Promise<T>;

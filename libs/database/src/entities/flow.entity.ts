@@ -21,6 +21,7 @@ export class FlowEntity {
   @Column('timestamp', { name: 'created_at' }) createdAt: Date;
   @Column('timestamp', { nullable: true, name: 'updated_at' }) updatedAt: Date | null;
   @Column('timestamp', { nullable: true, name: 'dispatched_at' }) dispatchedAt: Date | null;
+  @Column('varchar', { length: 255, nullable: true }) owner: string | null;
 }
 
 /** The journal: one row per executed step, written before the next step starts. */

@@ -109,7 +109,11 @@ export class AmphoraClient {
     const body = opts.body === undefined ? undefined : Buffer.from(json ? JSON.stringify(opts.body) : (opts.body as string));
     const accept = opts.accept ?? [200, 202];
     let lastError = '';
-    for (let attempt = 1; attempt <= t.maxRetries; attempt++) {
+    // Upstream sleeps `retryInterval` between `maxRetries` attempts. We keep that total budget but start
+    // with short sleeps (50 ms, doubling up to the interval), so a fresh agent is found within milliseconds
+    // of listening instead of a fixed 5 s later.
+    const deadline = Date.now() + t.maxRetries * t.retryIntervalMs;
+    for (let attempt = 1; ; attempt++) {
       try {
         const res = await this.once(amp, method, path, body, json, t);
         const retryable404 = res.status === 404 && /No suitable network interface found/.test(res.body);
@@ -122,12 +126,12 @@ export class AmphoraClient {
         if (err instanceof AmphoraAgentError) throw err;
         lastError = (err as Error).message;
       }
-      if (attempt < t.maxRetries) {
-        this.onRetry?.(amp.id, attempt, lastError);
-        await new Promise((r) => setTimeout(r, t.retryIntervalMs));
-      }
+      const pause = Math.min(t.retryIntervalMs, 50 * 2 ** Math.min(attempt - 1, 16));
+      if (Date.now() + pause > deadline) break;
+      this.onRetry?.(amp.id, attempt, lastError);
+      await new Promise((r) => setTimeout(r, pause));
     }
-    throw new AmphoraUnreachableError(`amphora ${amp.id} at ${amp.managementIp} not reachable after ${t.maxRetries} attempts: ${lastError}`);
+    throw new AmphoraUnreachableError(`amphora ${amp.id} at ${amp.managementIp} not reachable within ${t.maxRetries * t.retryIntervalMs} ms: ${lastError}`);
   }
 
   // --- agent API 1.0, the calls the flows make ---------------------------------------------------

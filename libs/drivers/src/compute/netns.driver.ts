@@ -35,8 +35,12 @@ export class NetnsComputeDriver implements ComputeDriver {
   namespaceOf(amphoraId: string): string {
     return `${this.prefix}${amphoraId}`;
   }
+  /**
+   * Short folder names: HAProxy's master socket `<base_path>/<lb id>/haproxy-master.sock` must fit a
+   * unix socket path (97 characters), so state_dir may have at most 29 characters.
+   */
   dirOf(amphoraId: string): string {
-    return path.join(this.opts.stateDir, amphoraId);
+    return path.join(this.opts.stateDir, tagOf(amphoraId, 10));
   }
   private amphoraIdOf(computeId: string): string {
     return computeId.slice(this.prefix.length);
@@ -50,19 +54,26 @@ export class NetnsComputeDriver implements ComputeDriver {
     return { amphora: `pa${t}`, bridge: `pb${t}` };
   }
 
-  async create(req: ComputeCreateRequest): Promise<ComputeInstance> {
-    const ns = this.namespaceOf(req.amphoraId);
-    const dir = this.dirOf(req.amphoraId);
-    await fs.mkdir(path.join(dir, 'state'), { recursive: true, mode: 0o700 });
-    const paths: AgentPaths = {
-      basePath: path.join(dir, 'state'),
-      certDir: path.join(dir, 'state', 'certs'),
+  /** Amphorae on this host share its filesystem: each keeps its files in its own folder. */
+  agentPathsFor(amphoraId: string, managementIp: string): AgentPaths {
+    const dir = this.dirOf(amphoraId);
+    return {
+      basePath: dir,
+      certDir: path.join(dir, 'certs'),
       serverCert: path.join(dir, 'server.pem'),
       clientCa: path.join(dir, 'client_ca.pem'),
       networkDir: path.join(dir, 'interfaces'),
-      bindHost: req.management.ip,
+      bindHost: managementIp,
       platform: 'netns',
     };
+  }
+
+  async create(req: ComputeCreateRequest): Promise<ComputeInstance> {
+    const ns = this.namespaceOf(req.amphoraId);
+    const dir = this.dirOf(req.amphoraId);
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    if (dir.length + 57 > 97) throw new Error(`amphora_state_dir ${this.opts.stateDir} is too long for HAProxy's socket paths (keep it at 29 characters or fewer)`);
+    const paths = this.agentPathsFor(req.amphoraId, req.management.ip);
     await fs.writeFile(paths.serverCert, req.agent.serverPem, { mode: 0o600 });
     await fs.writeFile(paths.clientCa, req.agent.clientCaPem, { mode: 0o644 });
     await fs.writeFile(path.join(dir, 'amphora-agent.conf'), renderAgentConfig(req.agent, paths), { mode: 0o600 });

@@ -1,0 +1,80 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { JsonLogger, OctaviaConfig } from '../../../../libs/common/src';
+import { AmphoraEntity, SubnetEntity } from '../../../../libs/database/src';
+import { AmphoraClient, AmphoraTarget } from '../../../../libs/drivers/src/amphora/amphora-client';
+import { ControllerPki } from '../../../../libs/drivers/src/certificates/controller-pki';
+import { AgentPaths } from '../../../../libs/drivers/src/compute/agent-config';
+import { AgentSettings, ComputeDriver } from '../../../../libs/drivers/src/compute/compute-driver';
+import { LocalNetworkDriver } from '../../../../libs/drivers/src/network/local-network.driver';
+
+/** Upstream's file locations inside a VM amphora; drivers that share the host's filesystem override them. */
+export const VM_AGENT_PATHS: Omit<AgentPaths, 'bindHost'> = {
+  basePath: '/var/lib/octavia',
+  certDir: '/var/lib/octavia/certs',
+  serverCert: '/etc/octavia/certs/server.pem',
+  clientCa: '/etc/octavia/certs/client_ca.pem',
+  networkDir: '/etc/octavia/interfaces',
+};
+
+/** Compute drivers may say where their agents keep files (netns amphorae share the host's filesystem). */
+export interface AgentPathsProvider {
+  agentPathsFor(amphoraId: string, managementIp: string): AgentPaths;
+}
+
+export function hasAgentPaths(d: ComputeDriver): d is ComputeDriver & AgentPathsProvider {
+  return typeof (d as Partial<AgentPathsProvider>).agentPathsFor === 'function';
+}
+
+/** Everything the data-plane tasks use: drivers, the agent client, the controller's certificates and settings. */
+export class DataPlane {
+  constructor(
+    readonly ds: DataSource,
+    readonly config: OctaviaConfig,
+    readonly compute: ComputeDriver,
+    readonly network: LocalNetworkDriver,
+    readonly pki: ControllerPki,
+    readonly client: AmphoraClient,
+    readonly logger: JsonLogger,
+  ) {}
+
+  target(a: Pick<AmphoraEntity, 'id' | 'lbNetworkIp'>): AmphoraTarget {
+    if (!a.lbNetworkIp) throw new Error(`amphora ${a.id} has no management address`);
+    return { id: a.id, managementIp: a.lbNetworkIp };
+  }
+
+  agentPaths(amphoraId: string, managementIp: string): AgentPaths {
+    if (hasAgentPaths(this.compute)) return this.compute.agentPathsFor(amphoraId, managementIp);
+    return { ...VM_AGENT_PATHS, bindHost: '::' };
+  }
+
+  agentSettings(amphoraId: string, topology: 'SINGLE' | 'ACTIVE_STANDBY', serverPem: string): AgentSettings {
+    const hm = this.config.healthManager;
+    const controllers = this.config.worker.controllerIpPortList.length
+      ? this.config.worker.controllerIpPortList
+      : [`${this.network.controllerIp}:${hm.bindPort}`];
+    return {
+      amphoraId,
+      topology,
+      bindPort: this.config.worker.amphora.bindPort,
+      heartbeatKey: hm.heartbeatKey,
+      heartbeatInterval: hm.heartbeatInterval,
+      controllerIpPortList: controllers,
+      serverPem,
+      clientCaPem: this.pki.clientCa.certificatePem,
+    };
+  }
+
+  /** Live amphorae of a load balancer (not DELETED / PENDING_DELETE), MASTER before BACKUP. */
+  async liveAmphorae(em: EntityManager, lbId: string): Promise<AmphoraEntity[]> {
+    const rows = await em.query(`SELECT id FROM amphora WHERE load_balancer_id = $1 AND status NOT IN ('DELETED', 'PENDING_DELETE') ORDER BY role, created_at`, [lbId]);
+    if (!rows.length) return [];
+    const all = await em.findByIds(AmphoraEntity, rows.map((r: { id: string }) => r.id));
+    return rows.map((r: { id: string }) => all.find((a) => a.id === r.id)!);
+  }
+
+  async subnet(em: EntityManager, id: string | null): Promise<SubnetEntity> {
+    const s = id ? await em.findOneBy(SubnetEntity, { id }) : null;
+    if (!s) throw new Error(`subnet ${id} is not a network of the local network driver`);
+    return s;
+  }
+}

@@ -1,0 +1,95 @@
+import { LocalLbHarness, HarnessNetwork } from '../support/lb-harness';
+
+/**
+ * End to end on real parts: API → flow → netns amphora (agent over mTLS, HAProxy) → traffic through the
+ * VIP from a client namespace to backend namespaces on two local networks; then changes and a full
+ * clean-up check.
+ */
+describe('SINGLE load balancer in network namespaces', () => {
+  let h: LocalLbHarness;
+  let front: HarnessNetwork;
+  let back: HarnessNetwork;
+  let client: string;
+
+  beforeAll(async () => {
+    h = await LocalLbHarness.start();
+    front = await h.createNetwork('front');
+    back = await h.createNetwork('back');
+    client = await h.addHost(front, 'cli', 50);
+    const b1 = await h.addHost(front, 'b1', 11);
+    const b2 = await h.addHost(back, 'b2', 12);
+    await h.startBackend(b1, front.ip(11), 8080, 'backend-1');
+    await h.startBackend(b2, back.ip(12), 8080, 'backend-2');
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const spread = async (n = 12): Promise<Record<string, number>> => {
+    const seen: Record<string, number> = {};
+    for (let i = 0; i < n; i++) {
+      const body = await h.curl(client, `http://${vip}/`);
+      seen[body] = (seen[body] ?? 0) + 1;
+    }
+    return seen;
+  };
+
+  let lbId = '';
+  let vip = '';
+  let poolId = '';
+  const members: string[] = [];
+
+  it('creates the load balancer: amphora booted, VIP plugged, ACTIVE/ONLINE', async () => {
+    const res = await h.api.call('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { name: 'e2e', vip_subnet_id: front.subnetId } });
+    expect(res.status).toBe(201);
+    lbId = res.body.loadbalancer.id;
+    vip = res.body.loadbalancer.vip_address;
+    expect(vip.startsWith(front.prefix)).toBe(true);
+    const lb = await h.waitLbStatus(lbId, 'ACTIVE');
+    expect(lb.loadbalancer.operating_status).toBe('ONLINE');
+    const amps = await h.ds.query(`SELECT id, status, role, lb_network_ip, vrrp_ip, compute_id FROM amphora WHERE load_balancer_id = $1`, [lbId]);
+    expect(amps).toHaveLength(1);
+    expect(amps[0]).toMatchObject({ status: 'ALLOCATED', role: 'STANDALONE' });
+    expect((await h.leftovers()).namespaces).toEqual([`amphora-${amps[0].id}`]);
+  });
+
+  it('serves HTTP through the VIP to both backends, one on a member network plugged into the amphora', async () => {
+    const l = await h.api.call('POST', '/v2/lbaas/listeners', { listener: { loadbalancer_id: lbId, protocol: 'HTTP', protocol_port: 80 } });
+    expect(l.status).toBe(201);
+    await h.waitLbStatus(lbId, 'ACTIVE');
+    const p = await h.api.call('POST', '/v2/lbaas/pools', { pool: { listener_id: l.body.listener.id, protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN' } });
+    expect(p.status).toBe(201);
+    poolId = p.body.pool.id;
+    await h.waitLbStatus(lbId, 'ACTIVE');
+    for (const [ip, subnet] of [[front.ip(11), front.subnetId], [back.ip(12), back.subnetId]]) {
+      const m = await h.api.call('POST', `/v2/lbaas/pools/${poolId}/members`, { member: { address: ip, protocol_port: 8080, subnet_id: subnet } });
+      expect(m.status).toBe(201);
+      members.push(m.body.member.id);
+      await h.waitLbStatus(lbId, 'ACTIVE');
+    }
+    const seen = await spread();
+    expect(seen).toEqual({ 'backend-1': 6, 'backend-2': 6 });
+    const memberPorts = await h.ds.query(`SELECT count(*)::int AS n FROM port WHERE device_owner = 'octavia:member'`);
+    expect(memberPorts[0].n).toBe(1);
+  });
+
+  it('applies a weight change and a disabled member', async () => {
+    expect((await h.api.call('PUT', `/v2/lbaas/pools/${poolId}/members/${members[0]}`, { member: { weight: 0 } })).status).toBe(200);
+    await h.waitLbStatus(lbId, 'ACTIVE');
+    expect(await spread(6)).toEqual({ 'backend-2': 6 });
+    expect((await h.api.call('PUT', `/v2/lbaas/pools/${poolId}/members/${members[0]}`, { member: { weight: 1 } })).status).toBe(200);
+    await h.waitLbStatus(lbId, 'ACTIVE');
+    expect((await h.api.call('PUT', `/v2/lbaas/pools/${poolId}/members/${members[1]}`, { member: { admin_state_up: false } })).status).toBe(200);
+    await h.waitLbStatus(lbId, 'ACTIVE');
+    expect(await spread(6)).toEqual({ 'backend-1': 6 });
+  });
+
+  it('deletes everything: no namespace, process, bridge port, amphora, port or pending row left', async () => {
+    expect((await h.api.call('DELETE', `/v2/lbaas/loadbalancers/${lbId}?cascade=true`)).status).toBe(204);
+    await h.waitLbGone(lbId);
+    const left = await h.leftovers();
+    expect(left).toEqual({ namespaces: [], amphorae: 0, ports: 0, allocations: 0, bridgeLinks: [], flowsPending: 0, pending: 0 });
+    expect((await h.curl(client, `http://${vip}/`, 1)).startsWith('ERR:')).toBe(true);
+  });
+});
