@@ -23,7 +23,7 @@ export interface ApiApp {
 /** Builds and starts the API on the configured address; tests call this with their own config. */
 export async function startApi(config: OctaviaConfig, opts: { dispatcher?: FlowDispatcher; logger?: JsonLogger | false } = {}): Promise<ApiApp> {
   if (!config.databaseUrl) throw new Error('the API needs a database URL');
-  const ownDispatcher = opts.dispatcher ? undefined : config.redisUrl ? new BullmqFlowDispatcher(config.redisUrl) : undefined;
+  const ownDispatcher = opts.dispatcher ? undefined : config.redisUrl ? new BullmqFlowDispatcher(config.redisUrl, config.worker.queuePrefix) : undefined;
   const dispatcher: FlowDispatcher = opts.dispatcher ?? ownDispatcher ?? { dispatch: async () => undefined };
   const metrics = MetricsRegistry.withProcessMetrics('api');
   const requests = metrics.counter('octavia_api_requests_total', 'API requests by method and status code.');
