@@ -2,7 +2,9 @@ import { JsonLogger, OctaviaConfig, loadConfig } from '../../../libs/common/src'
 import { runMigrations } from '../../../libs/database/src';
 import { startApi } from '../../api/src/bootstrap';
 import { startWorker } from '../../worker/src/main';
-import { startHealthManager } from '../../health-manager/src/main';
+import { resetBreaker, startHealthManager } from '../../health-manager/src/main';
+import { HealthDatabase } from '../../health-manager/src/db/health-database';
+import { MetricsRegistry } from '../../../libs/common/src';
 import { EmbeddedServices } from './embedded-services';
 
 process.env.TZ = 'UTC';
@@ -15,6 +17,8 @@ const USAGE = `usage: octavia-ts <command>
   api              start the API only
   worker           start the worker only
   health-manager   start the health manager only
+  health-manager reset-breaker
+                   let the failover circuit breaker fail over the amphorae that are stale now
   db upgrade       apply the database migrations
 
 configuration: environment (OCTAVIA_TS_DATABASE_URL, OCTAVIA_TS_REDIS_URL, OCTAVIA_TS_API_BIND=host:port,
@@ -32,7 +36,7 @@ async function up(config: OctaviaConfig, logger: JsonLogger): Promise<void> {
   const stops: Array<() => Promise<void>> = [];
   const worker = await startWorker(full, new JsonLogger('worker'));
   stops.push(worker.stop);
-  const hm = await startHealthManager(full, new JsonLogger('health-manager'));
+  const hm = await startHealthManager(full, { logger: new JsonLogger('health-manager') });
   stops.push(hm.stop);
   const api = await startApi(full, { logger: new JsonLogger('api') });
   stops.push(api.close);
@@ -69,7 +73,15 @@ async function main(argv: string[]): Promise<void> {
     case 'worker':
       return onSignal((await startWorker(config)).stop);
     case 'health-manager':
-      return onSignal((await startHealthManager(config)).stop);
+      if (sub === 'reset-breaker') {
+        if (!config.databaseUrl) throw new Error('reset-breaker needs OCTAVIA_TS_DATABASE_URL (or [database] connection)');
+        const db = new HealthDatabase(config.databaseUrl, new MetricsRegistry());
+        await resetBreaker(db, `octavia-ts reset-breaker (${process.env.USER ?? 'operator'})`).finally(() => db.close());
+        logger.info({ msg: 'failover circuit breaker reset: amphorae stale now will be failed over; new stale ones count again' });
+        return;
+      }
+      if (sub) break;
+      return onSignal((await startHealthManager(config, { logger: new JsonLogger('health-manager') })).stop);
     case 'db':
       if (sub !== 'upgrade') break;
       if (!config.databaseUrl) throw new Error('db upgrade needs OCTAVIA_TS_DATABASE_URL (or [database] connection)');

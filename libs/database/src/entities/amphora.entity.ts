@@ -36,6 +36,8 @@ export class AmphoraHealthEntity {
   @Column('timestamp', { nullable: true, name: 'claimed_at' }) claimedAt: Date | null;
   @Column('integer', { default: 0, name: 'failover_attempts' }) failoverAttempts: number;
   @Column('timestamp', { nullable: true, name: 'next_failover_at' }) nextFailoverAt: Date | null;
+  /** The failover flow this claim started; its outcome decides between clearing the claim and a retry with backoff. */
+  @Column('uuid', { nullable: true, name: 'failover_flow_id' }) failoverFlowId: string | null;
 }
 
 @Entity('vrrp_group')

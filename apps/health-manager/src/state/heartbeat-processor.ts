@@ -1,0 +1,217 @@
+import { JsonLogger, MetricsRegistry } from '../../../../libs/common/src';
+import { HeartbeatMessage } from '../../../../libs/heartbeat/src';
+import { HealthDatabase } from '../db/health-database';
+import { StatsAccumulator } from '../stats/stats-accumulator';
+import {
+  applyChanges,
+  decideStatuses,
+  diffStatuses,
+  LoadBalancerSnapshot,
+  listenerCountMatches,
+  reportedListeners,
+} from '../status/status-rules';
+import { HealthWriter, PendingWrites } from './health-writer';
+import { AmphoraRecord, loadSnapshots, UUID_PATTERN } from './snapshot-loader';
+
+export interface ProcessorOptions {
+  /** `heartbeat_interval` in ms: a heartbeat that waited this long before processing is ignored. */
+  heartbeatIntervalMs: number;
+  /** How long a database snapshot is trusted before it is read again. */
+  statusCacheTtlMs: number;
+  /** An amphora's liveness is written at most this often (coalescing; far below heartbeat_timeout). */
+  livenessWriteIntervalMs: number;
+  now: () => number;
+}
+
+interface AmphoraState {
+  record: AmphoraRecord | null;
+  loadedAt: number;
+  /** Receive time of the last liveness queued for writing. */
+  livenessQueuedAt: number;
+}
+
+interface LbState {
+  snapshot: LoadBalancerSnapshot;
+  loadedAt: number;
+}
+
+const MAX_WAITING_PER_AMPHORA = 8;
+const LOAD_BATCH = 5000;
+
+/**
+ * The in-memory heart of the health manager: last known state per amphora and load balancer, the
+ * status rules applied to each heartbeat, and the queues of changed rows a `HealthWriter` flushes in
+ * batches. `handle` is synchronous and cheap; the database is read in batches when a snapshot is
+ * missing or older than `statusCacheTtlMs`.
+ */
+export class HeartbeatProcessor {
+  private readonly amphorae = new Map<string, AmphoraState>();
+  private readonly lbs = new Map<string, LbState>();
+  private waiting = new Map<string, Array<[HeartbeatMessage, number]>>();
+  private loading = false;
+  readonly writes: PendingWrites;
+  readonly stats = new StatsAccumulator();
+  private readonly processed;
+  private readonly ignored;
+  private readonly mismatch;
+  private processedCount = 0;
+  private lastWarn = new Map<string, number>();
+
+  constructor(
+    private readonly db: HealthDatabase,
+    private readonly opts: ProcessorOptions,
+    metrics: MetricsRegistry,
+    private readonly logger: JsonLogger,
+  ) {
+    this.writes = HealthWriter.emptyWrites();
+    this.processed = metrics.counter('octavia_hm_heartbeats_processed_total', 'Authenticated heartbeats applied to the state.');
+    this.ignored = metrics.counter(
+      'octavia_hm_heartbeats_ignored_total',
+      'Authenticated heartbeats ignored, by reason (late, unknown_amphora, no_load_balancer, malformed).',
+    );
+    this.mismatch = metrics.counter(
+      'octavia_hm_listener_count_mismatch_total',
+      'Heartbeats whose listener count differs from the enabled listeners (liveness not refreshed).',
+    );
+    const tracked = metrics.gauge('octavia_hm_amphorae_tracked', 'Amphorae with state in memory.');
+    metrics.onCollect(() => tracked.set({}, this.amphorae.size));
+  }
+
+  get processedTotal(): number {
+    return this.processedCount;
+  }
+
+  /** One authenticated heartbeat, stamped with its receive time. */
+  handle(message: HeartbeatMessage, receivedAt: number): void {
+    const now = this.opts.now();
+    if (now - receivedAt >= this.opts.heartbeatIntervalMs) {
+      this.ignored.inc({ reason: 'late' });
+      this.warnOnce('late', { msg: 'heartbeat processed too slowly, ignored', amphora_id: message.id, delay_ms: now - receivedAt });
+      return;
+    }
+    if (!UUID_PATTERN.test(message.id)) {
+      this.ignored.inc({ reason: 'unknown_amphora' });
+      return;
+    }
+    const state = this.amphorae.get(message.id);
+    const lb = state?.record?.loadBalancerId ? this.lbs.get(state.record.loadBalancerId) : undefined;
+    const fresh = (t: number) => now - t < this.opts.statusCacheTtlMs;
+    if (!state || !fresh(state.loadedAt) || (lb && !fresh(lb.loadedAt))) {
+      this.wait(message, receivedAt);
+      return;
+    }
+    this.apply(state, message, receivedAt);
+  }
+
+  /** Forgets an amphora (after failover, the next heartbeat re-reads the database). */
+  forget(amphoraId: string): void {
+    this.amphorae.delete(amphoraId);
+  }
+
+  private wait(message: HeartbeatMessage, receivedAt: number): void {
+    let q = this.waiting.get(message.id);
+    if (!q) this.waiting.set(message.id, (q = []));
+    if (q.length >= MAX_WAITING_PER_AMPHORA) q.shift();
+    q.push([message, receivedAt]);
+    if (!this.loading) {
+      this.loading = true;
+      setImmediate(() => void this.loadWaiting());
+    }
+  }
+
+  private async loadWaiting(): Promise<void> {
+    try {
+      while (this.waiting.size) {
+        const batch = new Map<string, Array<[HeartbeatMessage, number]>>();
+        for (const [id, q] of this.waiting) {
+          batch.set(id, q);
+          if (batch.size >= LOAD_BATCH) break;
+        }
+        for (const id of batch.keys()) this.waiting.delete(id);
+        let loaded;
+        try {
+          loaded = await loadSnapshots(this.db, [...batch.keys()]);
+        } catch (err) {
+          this.logger.error({ msg: 'reading amphora state failed; heartbeats of this batch are lost', error: String(err), amphorae: batch.size });
+          await new Promise((r) => setTimeout(r, 500));
+          continue;
+        }
+        const now = this.opts.now();
+        for (const [lbId, snapshot] of loaded.loadBalancers) this.lbs.set(lbId, { snapshot, loadedAt: now });
+        for (const [id, messages] of batch) {
+          const prev = this.amphorae.get(id);
+          const state: AmphoraState = { record: loaded.amphorae.get(id) ?? null, loadedAt: now, livenessQueuedAt: prev?.livenessQueuedAt ?? 0 };
+          this.amphorae.set(id, state);
+          for (const [message, receivedAt] of messages) this.apply(state, message, receivedAt);
+        }
+      }
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  private apply(state: AmphoraState, message: HeartbeatMessage, receivedAt: number): void {
+    const record = state.record;
+    if (!record) {
+      this.ignored.inc({ reason: 'unknown_amphora' });
+      this.warnOnce(`unknown:${message.id}`, {
+        msg: 'heartbeat from an amphora missing from the database; the operator must delete it',
+        amphora_id: message.id,
+      });
+      return;
+    }
+    const lbState = record.loadBalancerId ? this.lbs.get(record.loadBalancerId) : undefined;
+    if (!lbState) {
+      // Upstream deletes such an amphora's compute instance; we have no compute driver here, so it is reported.
+      this.ignored.inc({ reason: 'no_load_balancer' });
+      this.warnOnce(`zombie:${message.id}`, {
+        msg: 'heartbeat from an amphora without a live load balancer (zombie); its instance should be deleted',
+        amphora_id: message.id,
+        amphora_status: record.status,
+      });
+      return;
+    }
+    if (reportedListeners(message) === null) {
+      this.ignored.inc({ reason: 'malformed' });
+      return;
+    }
+    const lb = lbState.snapshot;
+    if (listenerCountMatches(lb, message)) {
+      if (receivedAt - state.livenessQueuedAt >= this.opts.livenessWriteIntervalMs) {
+        state.livenessQueuedAt = receivedAt;
+        const cur = this.writes.liveness.get(message.id) ?? 0;
+        if (receivedAt > cur) this.writes.liveness.set(message.id, receivedAt);
+      }
+    } else {
+      this.mismatch.inc();
+      this.warnOnce(`count:${message.id}`, {
+        msg: 'amphora reports a different number of listeners than expected; liveness not refreshed',
+        amphora_id: message.id,
+        reported: Object.keys(reportedListeners(message) ?? {}).length,
+        expected: lb.listeners.filter((l) => l.enabled).length,
+      });
+    }
+    const decision = decideStatuses(lb, message);
+    const changes = diffStatuses(lb, decision);
+    if (changes.loadBalancer || changes.listeners.length || changes.pools.length || changes.members.length) {
+      applyChanges(lb, changes);
+      for (const [id, s] of changes.members) this.writes.members.set(id, s);
+      for (const [id, s] of changes.pools) this.writes.pools.set(id, s);
+      for (const [id, s] of changes.listeners) this.writes.listeners.set(id, s);
+      if (changes.loadBalancer) this.writes.loadBalancers.set(lb.id, changes.loadBalancer);
+    }
+    for (const w of decision.warnings) this.warnOnce(`${w.kind}:${'memberId' in w ? w.memberId : 'poolId' in w ? w.poolId : w.listenerId}`, { msg: 'unexpected status in heartbeat, left unchanged', amphora_id: message.id, ...w });
+    this.stats.add(message, receivedAt);
+    this.processed.inc();
+    this.processedCount++;
+  }
+
+  /** At most one log line per key and minute: a misbehaving fleet must not flood the log. */
+  private warnOnce(key: string, entry: Record<string, unknown>): void {
+    const now = Date.now();
+    if ((this.lastWarn.get(key) ?? 0) > now - 60000) return;
+    if (this.lastWarn.size > 10000) this.lastWarn = new Map();
+    this.lastWarn.set(key, now);
+    this.logger.warn(entry);
+  }
+}
