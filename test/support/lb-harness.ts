@@ -42,9 +42,11 @@ export class LocalLbHarness {
   env: Record<string, string> = {};
   private dispatcher!: BullmqFlowDispatcher;
 
-  static async start(opts: { workers?: number; env?: Record<string, string>; redisUrl?: string } = {}): Promise<LocalLbHarness> {
+  static async start(opts: { workers?: number; env?: Record<string, string>; redisUrl?: string; ini?: string } = {}): Promise<LocalLbHarness> {
     const h = new LocalLbHarness();
     await fs.mkdir(h.stateDir, { recursive: true, mode: 0o700 });
+    const iniFile = path.join(h.stateDir, 'octavia.conf');
+    await fs.writeFile(iniFile, opts.ini ?? '');
     const bundle = await bundleAgent({ outfile: path.join(h.stateDir, 'amphora-agent.js') });
     h.env = {
       OCTAVIA_TS_DEFAULT_PROVIDER: 'amphora',
@@ -59,6 +61,7 @@ export class LocalLbHarness {
       OCTAVIA_TS_AGENT_BUNDLE: bundle,
       OCTAVIA_TS_JOB_LOCK_MS: '4000',
       OCTAVIA_TS_RECONCILE_INTERVAL_MS: '1000',
+      OCTAVIA_TS_CONFIG_FILE: iniFile,
       ...opts.env,
     };
     h.dispatcher = new BullmqFlowDispatcher(h.env.OCTAVIA_TS_REDIS_URL, h.env.OCTAVIA_TS_QUEUE_PREFIX);
@@ -145,6 +148,19 @@ export class LocalLbHarness {
     const mgmtLinks = rootLinks.split('\n').filter(Boolean).map((l) => l.split(': ')[1].split('@')[0]).filter((n) => n.startsWith('om'));
     const amphoraMgmt = mgmtLinks.filter((n) => amphoraIds.some((id) => n === `om${id.replace(/-/g, '').slice(0, 11)}`));
     return { namespaces, amphorae, ports, allocations, bridgeLinks: [...bridgeLinks, ...amphoraMgmt], flowsPending, pending: Number(pending) };
+  }
+
+  /** SIGKILL every process of an amphora (agent, HAProxy, keepalived): a dead VM, as far as traffic goes. */
+  async killAmphoraProcesses(amphoraId: string): Promise<number> {
+    const pids = (await run(['ip', 'netns', 'pids', `amphora-${amphoraId}`]).catch(() => '')).split('\n').filter(Boolean).map(Number);
+    for (const p of pids) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    return pids.length;
   }
 
   async close(): Promise<void> {
