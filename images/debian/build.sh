@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Builds the Debian amphora image from Debian's packages alone (debootstrap --variant=minbase):
+# HAProxy, keepalived, iproute2, Node.js, a kernel and the octavia-ts agent bundle.
+#
+#   bash images/debian/build.sh [--force] [--out DIR]        (npm run image:debian)
+#
+# Output (default ./.data/images, or $OCTAVIA_TS_IMAGE_DIR, or $OCTAVIA_TS_DATA_DIR/images):
+#   debian-<key>/{amphora.qcow2,vmlinuz,initrd.img,build.json}  and the symlink debian-current → it.
+# <key> hashes the resolved package list (name + version of every package the image gets), the agent
+# bundle and this builder's own files; a build with an unchanged key is a cache hit and does nothing.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$ROOT/images/debian"
+OUT="${OCTAVIA_TS_IMAGE_DIR:-${OCTAVIA_TS_DATA_DIR:-$ROOT/.data}/images}"
+FORCE=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --force) FORCE=1 ;;
+    --out) OUT="$2"; shift ;;
+    *) echo "usage: $0 [--force] [--out DIR]" >&2; exit 2 ;;
+  esac
+  shift
+done
+SUITE=bookworm
+# What the image gets on top of minbase (required priority + apt). --no-install-recommends throughout.
+PACKAGES=(systemd-sysv udev kmod procps iproute2 haproxy keepalived nodejs linux-image-amd64 initramfs-tools)
+
+log() { printf '[image:debian %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+T0=$(date +%s.%N)
+[ "$(id -u)" = 0 ] || { echo "build.sh must run as root (debootstrap, chroot)" >&2; exit 1; }
+
+need=()
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
+command -v qemu-img >/dev/null || need+=(qemu-utils)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${need[@]}" >&2
+fi
+
+# The Debian mirror this machine already uses (deb822 or one-line sources), else deb.debian.org.
+mirror_for() { # $1 = /debian or /debian-security
+  local m
+  m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null \
+      | grep -oE 'https?://[^ ]+'"$1"'/?( |$)' | grep -vE "$1"'-' | head -n1 | tr -d ' ' || true)
+  if [ "$1" = /debian ]; then
+    m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null \
+        | grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n1 | tr -d ' ' || true)
+  fi
+  echo "${m%/}"
+}
+MIRROR="${OCTAVIA_TS_DEBIAN_MIRROR:-$(mirror_for /debian)}"; MIRROR="${MIRROR:-http://deb.debian.org/debian}"
+SECMIRROR="${OCTAVIA_TS_DEBIAN_SECURITY_MIRROR:-$(mirror_for /debian-security)}"; SECMIRROR="${SECMIRROR:-http://deb.debian.org/debian-security}"
+log "mirror $MIRROR, security $SECMIRROR"
+
+mkdir -p "$OUT"
+WORK="$OUT/.work"; mkdir -p "$WORK"
+DEBCACHE="$OUT/.deb-cache"; mkdir -p "$DEBCACHE"
+
+# ---- 1. resolve the package list with a private apt state (Debian sources only; nothing on the host changes)
+APTD="$WORK/apt"; mkdir -p "$APTD/lists/partial" "$APTD/archives/partial" "$APTD/etc/preferences.d"
+: > "$APTD/status"
+cat > "$APTD/sources.list" <<SRC
+deb $MIRROR $SUITE main
+deb $MIRROR $SUITE-updates main
+deb $SECMIRROR $SUITE-security main
+SRC
+APTOPTS=(-o Dir::Etc::SourceList="$APTD/sources.list" -o Dir::Etc::SourceParts=/dev/null
+  -o Dir::Etc::Preferences="$APTD/etc/preferences" -o Dir::Etc::PreferencesParts="$APTD/etc/preferences.d"
+  -o Dir::State::Lists="$APTD/lists" -o Dir::State::status="$APTD/status" -o Dir::Cache="$APTD"
+  -o Dir::Cache::archives="$APTD/archives" -o APT::Architecture=amd64 -o APT::Architectures::=amd64
+  -o Debug::NoLocking=1 -o Acquire::Languages=none)
+log "resolving packages"
+apt-get "${APTOPTS[@]}" -qq update >&2
+REQUIRED=$(apt-cache "${APTOPTS[@]}" dumpavail | awk '/^Package: /{p=$2} /^Priority: required/{print p}' | sort -u)
+RESOLVED=$(apt-get "${APTOPTS[@]}" -s -q install --no-install-recommends $REQUIRED apt "${PACKAGES[@]}" 2>/dev/null \
+  | awk '/^Inst /{v=$3; gsub(/[()]/,"",v); print $2" "v}' | sort)
+[ -n "$RESOLVED" ] || { echo "package resolution failed" >&2; exit 1; }
+NPKG=$(printf '%s\n' "$RESOLVED" | wc -l)
+
+# ---- 2. the agent bundle and the first-boot program (plain Node, no node_modules)
+BUNDLE_DIR="$WORK/bundle"; mkdir -p "$BUNDLE_DIR"
+( cd "$ROOT" && node scripts/bundle-agent.js --outfile "$BUNDLE_DIR/amphora-agent.js" >&2 \
+  && node images/debian/bundle-firstboot.js "$BUNDLE_DIR/amphora-firstboot.js" >&2 )
+
+KEY=$( { printf '%s\n' "$RESOLVED"; sha256sum "$BUNDLE_DIR/amphora-agent.js" "$BUNDLE_DIR/amphora-firstboot.js" | cut -d' ' -f1;
+         cat "$HERE/build.sh" "$HERE"/files/*; } | sha256sum | cut -c1-16)
+DEST="$OUT/debian-$KEY"
+if [ "$FORCE" = 0 ] && [ -f "$DEST/build.json" ]; then
+  ln -sfn "debian-$KEY" "$OUT/debian-current"
+  log "cache hit: $DEST (nothing changed in $NPKG packages, the agent or the builder)"
+  node -e 'const b=require(process.argv[1]);console.log(`image ${b.key}: cached; last build took ${b.buildSeconds} s; qcow2 ${(b.qcow2Bytes/1048576).toFixed(1)} MiB, rootfs ${(b.rootfsBytes/1048576).toFixed(1)} MiB, kernel+initrd ${((b.kernelBytes+b.initrdBytes)/1048576).toFixed(1)} MiB`)' "$DEST/build.json"
+  exit 0
+fi
+
+# ---- 3. debootstrap + packages in a chroot
+ROOTFS="$WORK/rootfs-$KEY"
+MOUNTS=()
+cleanup() {
+  for ((i=${#MOUNTS[@]}-1; i>=0; i--)); do umount -l "${MOUNTS[$i]}" 2>/dev/null || true; done
+  rm -rf "$ROOTFS"
+}
+trap cleanup EXIT
+rm -rf "$ROOTFS"
+log "debootstrap --variant=minbase $SUITE ($NPKG packages in the image)"
+debootstrap --variant=minbase --cache-dir="$DEBCACHE" "$SUITE" "$ROOTFS" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
+  || { tail -n 30 "$WORK/debootstrap.log" >&2; exit 1; }
+
+# No documentation, manuals or translations, before anything else is unpacked.
+install -m 0644 "$HERE/files/dpkg-nodoc.cfg" "$ROOTFS/etc/dpkg/dpkg.cfg.d/01-octavia-nodoc"
+cp "$APTD/sources.list" "$ROOTFS/etc/apt/sources.list"
+printf '#!/bin/sh\nexit 101\n' > "$ROOTFS/usr/sbin/policy-rc.d"; chmod 755 "$ROOTFS/usr/sbin/policy-rc.d"
+mkdir -p "$ROOTFS/etc/initramfs-tools/conf.d"
+install -m 0644 "$HERE/files/initramfs.conf" "$ROOTFS/etc/initramfs-tools/conf.d/octavia.conf"
+install -m 0644 "$HERE/files/initramfs-modules" "$ROOTFS/etc/initramfs-tools/modules"
+for m in proc sys dev; do
+  mkdir -p "$ROOTFS/$m"; mount --bind "/$m" "$ROOTFS/$m"; MOUNTS+=("$ROOTFS/$m")
+done
+mount --bind "$DEBCACHE" "$ROOTFS/var/cache/apt/archives"; MOUNTS+=("$ROOTFS/var/cache/apt/archives")
+log "apt-get install ${PACKAGES[*]}"
+chroot "$ROOTFS" /usr/bin/env DEBIAN_FRONTEND=noninteractive LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c "
+  apt-get -q update && apt-get -q -y -o Dpkg::Options::=--force-confdef dist-upgrade &&
+  apt-get -q -y install --no-install-recommends ${PACKAGES[*]}" >"$WORK/apt-install.log" 2>&1 \
+  || { tail -n 40 "$WORK/apt-install.log" >&2; exit 1; }
+KVER=$(ls "$ROOTFS/lib/modules" | head -n1)
+
+# ---- 4. amphora files: agent, first boot, units
+install -d "$ROOTFS/opt/octavia-ts" "$ROOTFS/etc/octavia" "$ROOTFS/var/lib/octavia"
+install -m 0755 "$BUNDLE_DIR/amphora-agent.js" "$ROOTFS/opt/octavia-ts/amphora-agent.js"
+install -m 0755 "$BUNDLE_DIR/amphora-firstboot.js" "$ROOTFS/opt/octavia-ts/amphora-firstboot.js"
+install -m 0644 "$HERE/files/amphora-firstboot.service" "$HERE/files/amphora-agent.service" "$ROOTFS/etc/systemd/system/"
+install -m 0644 "$HERE/files/sysctl.conf" "$ROOTFS/etc/sysctl.d/60-amphora.conf"
+echo amphora > "$ROOTFS/etc/hostname"
+printf '127.0.0.1 localhost\n127.0.1.1 amphora\n::1 localhost ip6-localhost ip6-loopback\n' > "$ROOTFS/etc/hosts"
+printf '/dev/vda / ext4 defaults,noatime,errors=remount-ro 0 1\n' > "$ROOTFS/etc/fstab"
+chroot "$ROOTFS" /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -ec '
+  systemctl enable amphora-firstboot.service amphora-agent.service >/dev/null 2>&1
+  # The agent writes its own units per load balancer; the packaged defaults must not run.
+  systemctl mask haproxy.service keepalived.service >/dev/null 2>&1
+  # Nothing logs in: no gettys, no password.
+  systemctl mask getty@.service serial-getty@.service console-getty.service >/dev/null 2>&1
+  systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer >/dev/null 2>&1 || true
+  passwd -l root >/dev/null
+  depmod -a '"$KVER"
+
+# ---- 5. make it small: docs, manuals, locales, caches, kernel modules an amphora never loads
+for m in "${MOUNTS[@]}"; do umount -l "$m"; done; MOUNTS=()
+rm -f "$ROOTFS/usr/sbin/policy-rc.d"
+BEFORE=$(du -sx --block-size=1 "$ROOTFS" | cut -f1)
+rm -rf "$ROOTFS"/usr/share/{doc,man,info,lintian,linda,bug,common-licenses}/* "$ROOTFS"/usr/share/locale/* \
+       "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/debconf/*-old \
+       "$ROOTFS"/var/log/*.log "$ROOTFS"/var/log/apt/* "$ROOTFS"/tmp/* "$ROOTFS"/usr/share/zoneinfo/right
+install -d "$ROOTFS/var/lib/apt/lists/partial"
+MODDIR="$ROOTFS/lib/modules/$KVER/kernel"
+# Keep: virtio, the virtual links keepalived/agent use, all of net/ (netfilter, bridge, ip_vs, 8021q …),
+# the file systems the image and the config drive need, crypto and lib.
+find "$MODDIR/drivers" -name '*.ko*' \
+  ! -path '*/drivers/virtio/*' ! -path '*/drivers/block/virtio_blk.ko*' ! -path '*/drivers/net/virtio_net.ko*' \
+  ! -path '*/drivers/net/net_failover.ko*' ! -path '*/drivers/net/veth.ko*' ! -path '*/drivers/net/macvlan.ko*' \
+  ! -path '*/drivers/net/dummy.ko*' ! -path '*/drivers/net/vxlan/*' ! -path '*/drivers/net/geneve.ko*' \
+  ! -path '*/drivers/net/ipvlan/*' ! -path '*/drivers/char/hw_random/virtio-rng.ko*' ! -path '*/drivers/net/tun.ko*' \
+  -delete
+rm -rf "$MODDIR/sound" "$MODDIR/net/wireless" "$MODDIR/net/mac80211" "$MODDIR/net/bluetooth" "$MODDIR/net/ceph" \
+       "$MODDIR/net/sunrpc" "$MODDIR/net/rxrpc" "$MODDIR/net/nfc" "$MODDIR/net/6lowpan" "$MODDIR/net/ieee802154"
+find "$MODDIR/fs" -mindepth 1 -maxdepth 1 ! -name ext4 ! -name jbd2 ! -name fat ! -name nls ! -name isofs \
+  ! -name overlayfs ! -name mbcache.ko -exec rm -rf {} +
+find "$MODDIR" -type d -empty -delete
+chroot "$ROOTFS" /sbin/depmod -a "$KVER"
+cp "$ROOTFS/boot/vmlinuz-$KVER" "$WORK/vmlinuz"; cp "$ROOTFS/boot/initrd.img-$KVER" "$WORK/initrd.img"
+# Booted directly by the hypervisor: the copies in /boot are dead weight.
+rm -f "$ROOTFS"/boot/vmlinuz-* "$ROOTFS"/boot/initrd.img-* "$ROOTFS"/boot/System.map-* "$ROOTFS"/vmlinuz* "$ROOTFS"/initrd.img*
+AFTER=$(du -sx --block-size=1 "$ROOTFS" | cut -f1)
+log "rootfs $((BEFORE/1048576)) MiB → $((AFTER/1048576)) MiB after pruning"
+printf '%s\n' "$RESOLVED" > "$WORK/packages.txt"
+cp "$WORK/packages.txt" "$ROOTFS/etc/octavia/image-packages.txt"
+
+# ---- 6. ext4 file system straight from the directory (no loop mount), then qcow2
+SIZE_MB=$(( AFTER/1048576 + AFTER/1048576/4 + 384 ))
+rm -f "$WORK/root.raw"
+mkfs.ext4 -q -F -L amphora-root -d "$ROOTFS" "$WORK/root.raw" "${SIZE_MB}M"
+qemu-img convert -c -O qcow2 "$WORK/root.raw" "$WORK/amphora.qcow2"
+rm -f "$WORK/root.raw"
+
+STAGE="$OUT/.stage-$KEY"; rm -rf "$STAGE"; mkdir -p "$STAGE"
+mv "$WORK/amphora.qcow2" "$WORK/vmlinuz" "$WORK/initrd.img" "$STAGE/"
+cp "$WORK/packages.txt" "$STAGE/packages.txt"
+T1=$(date +%s.%N)
+node -e '
+const fs=require("fs");const [dir,key,kver,t0,t1,rootfs,before,npkg,suite,mirror,size]=process.argv.slice(1);
+const st=(f)=>fs.statSync(dir+"/"+f).size;
+const b={key,suite,mirror,kernel:kver,packages:Number(npkg),builtAt:new Date().toISOString(),
+  buildSeconds:Math.round((Number(t1)-Number(t0))*10)/10,rootfsBytes:Number(rootfs),rootfsBytesBeforePruning:Number(before),
+  filesystemMiB:Number(size),qcow2Bytes:st("amphora.qcow2"),kernelBytes:st("vmlinuz"),initrdBytes:st("initrd.img")};
+fs.writeFileSync(dir+"/build.json",JSON.stringify(b,null,2)+"\n");
+console.log(`image ${key}: built in ${b.buildSeconds} s; qcow2 ${(b.qcow2Bytes/1048576).toFixed(1)} MiB, rootfs ${(b.rootfsBytes/1048576).toFixed(1)} MiB (was ${(b.rootfsBytesBeforePruning/1048576).toFixed(1)} MiB before pruning), kernel+initrd ${((b.kernelBytes+b.initrdBytes)/1048576).toFixed(1)} MiB, ${npkg} packages, kernel ${kver}`);
+' "$STAGE" "$KEY" "$KVER" "$T0" "$T1" "$AFTER" "$BEFORE" "$NPKG" "$SUITE" "$MIRROR" "$SIZE_MB"
+rm -rf "$DEST"; mv "$STAGE" "$DEST"
+ln -sfn "debian-$KEY" "$OUT/debian-current"
+log "done: $DEST"
