@@ -16,6 +16,10 @@ command -v redis-server >/dev/null || need+=(redis-server)
 if [ "${OCTAVIA_TS_WITH_CLIENT_TESTS:-0}" = 1 ]; then
   [ -x /usr/bin/openstack ] || need+=(python3-openstackclient)
   /usr/bin/python3 -c 'import octaviaclient' 2>/dev/null || need+=(python3-octaviaclient)
+  # A real Keystone for test/keystone (Debian's keystone code without the system daemon of the `keystone` package).
+  [ -x /usr/bin/keystone-wsgi-public ] || need+=(python3-keystone)
+  [ -f /usr/lib/uwsgi/plugins/python3_plugin.so ] || need+=(uwsgi-core uwsgi-plugin-python3)
+  /usr/bin/python3 -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "prepare-host: installing ${need[*]}"
