@@ -17,7 +17,29 @@ export const FLOW_OWNER = `${hostname()}:${process.pid}`;
 export class FlowRunner {
   constructor(private readonly ds: DataSource, private readonly registry: FlowRegistry, private readonly logger: JsonLogger) {}
 
-  async run(flowId: string): Promise<'SUCCEEDED' | 'FAILED' | 'SKIPPED'> {
+  /**
+   * One runner per flow at any time, whatever Redis says: a session-level advisory lock in PostgreSQL,
+   * held for the whole run and released by PostgreSQL itself if this process dies. A second delivery of
+   * the same flow (a re-dispatch after a Redis restart, a stalled job handed to another worker) finds
+   * the lock taken and steps aside; the reconciler retries it later if the holder dies.
+   */
+  async run(flowId: string): Promise<'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'BUSY'> {
+    const qr = this.ds.createQueryRunner();
+    await qr.connect();
+    try {
+      const [{ ok }] = await qr.query(`SELECT pg_try_advisory_lock(hashtext('flow'), hashtext($1)) AS ok`, [flowId]);
+      if (!ok) return 'BUSY';
+      try {
+        return await this.runLocked(flowId);
+      } finally {
+        await qr.query(`SELECT pg_advisory_unlock(hashtext('flow'), hashtext($1))`, [flowId]).catch(() => undefined);
+      }
+    } finally {
+      await qr.release();
+    }
+  }
+
+  private async runLocked(flowId: string): Promise<'SUCCEEDED' | 'FAILED' | 'SKIPPED'> {
     const flow = await this.ds.manager.findOneBy(FlowEntity, { id: flowId });
     if (!flow) return 'SKIPPED';
     if (flow.status === 'SUCCEEDED' || flow.status === 'FAILED') return 'SKIPPED';
