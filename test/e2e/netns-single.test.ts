@@ -12,7 +12,10 @@ describe('SINGLE load balancer in network namespaces', () => {
   let client: string;
 
   beforeAll(async () => {
-    h = await LocalLbHarness.start();
+    // Short agent timeouts so the failure case below fails in seconds, as an operator would tune a small site.
+    h = await LocalLbHarness.start({
+      ini: '[haproxy_amphora]\nactive_connection_max_retries = 4\nactive_connection_retry_interval = 0.25\nrest_request_conn_timeout = 1\nrest_request_read_timeout = 2\n',
+    });
     front = await h.createNetwork('front');
     back = await h.createNetwork('back');
     client = await h.addHost(front, 'cli', 50);
@@ -83,6 +86,32 @@ describe('SINGLE load balancer in network namespaces', () => {
     expect((await h.api.call('PUT', `/v2/lbaas/pools/${poolId}/members/${members[1]}`, { member: { admin_state_up: false } })).status).toBe(200);
     await h.waitLbStatus(lbId, 'ACTIVE');
     expect(await spread(6)).toEqual({ 'backend-1': 6 });
+  });
+
+  it('reverts a flow whose amphora stops answering: listener ERROR, load balancer ACTIVE, reason kept', async () => {
+    const [amp] = await h.ds.query(`SELECT id FROM amphora WHERE load_balancer_id = $1 AND status = 'ALLOCATED'`, [lbId]);
+    const pid = Number(require('node:fs').readFileSync(require('node:path').join(h.config.worker.amphoraStateDir, amp.id.replace(/-/g, '').slice(0, 10), 'agent.pid'), 'utf8'));
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const l = await h.api.call('POST', '/v2/lbaas/listeners', { listener: { loadbalancer_id: lbId, protocol: 'TCP', protocol_port: 81 } });
+      expect(l.status).toBe(201);
+      const listener = await h.waitFor(`/v2/lbaas/listeners/${l.body.listener.id}`, (b) => b?.listener?.provisioning_status === 'ERROR', 60_000, 'listener ERROR');
+      expect(listener.listener.provisioning_status).toBe('ERROR');
+      const lb = await h.waitLbStatus(lbId, 'ACTIVE', 5000);
+      expect(lb.loadbalancer.provisioning_status).toBe('ACTIVE');
+      const [flow] = await h.ds.query(`SELECT status, error FROM flow WHERE target_id = $1`, [l.body.listener.id]);
+      expect(flow.status).toBe('FAILED');
+      expect(flow.error).toMatch(/not reachable|timeout/);
+      // The running configuration was not touched: the HTTP listener still serves.
+      process.kill(pid, 'SIGCONT');
+      expect(await h.curl(client, `http://${vip}/`)).toBe('backend-1');
+      // Deleting the failed listener pushes a configuration without it.
+      expect((await h.api.call('DELETE', `/v2/lbaas/listeners/${l.body.listener.id}`)).status).toBe(204);
+      await h.waitFor(`/v2/lbaas/listeners/${l.body.listener.id}`, (_b, s) => s === 404, 30_000, 'failed listener deleted');
+      await h.waitLbStatus(lbId, 'ACTIVE');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
   });
 
   it('deletes everything: no namespace, process, bridge port, amphora, port or pending row left', async () => {
