@@ -16,6 +16,7 @@ import { LoadBalancerService } from '../load-balancers/load-balancer.service';
 import { findOr404 } from '../../core/child-lookup';
 import { mergePut, putChanges } from '../pools/put-semantics';
 import { listenerPutTable } from './listener-put';
+import { TlsReferenceValidator } from '../certificates/tls-reference.validator';
 
 const LISTENER_SPEC: ListSpec = {
   alias: 'o',
@@ -52,7 +53,7 @@ const LISTENER_SPEC: ListSpec = {
 /** Listener routes (spec 9.2): validation order of 6.4, the LB gate of 7.4 and the status changes of 7.3. */
 @Injectable()
 export class ListenerService {
-  constructor(private readonly core: ApiCore, private readonly loadBalancers: LoadBalancerService) {}
+  constructor(private readonly core: ApiCore, private readonly loadBalancers: LoadBalancerService, private readonly tls: TlsReferenceValidator) {}
 
   async list(req: Request, ctx: RequestContext) {
     const em = this.core.dataSource.manager;
@@ -99,6 +100,7 @@ export class ListenerService {
         id: lb.id, projectId: lb.projectId, vips: await this.vipAddresses(unit.em, locked),
       });
       await this.checkPortFree(unit.em, lb.id, listener.protocol, listener.protocolPort);
+      await this.tls.checkListener(ctx, lb.projectId, body);
       await unit.em.insert(ListenerEntity, listener);
       await unit.submit(this.loadBalancers.driverOf(locked), { kind: 'listener.create', loadBalancerId: lb.id, targetId: listener.id });
       const [view] = await new TreeRepository(unit.em).listenerViews([listener]);
@@ -120,6 +122,7 @@ export class ListenerService {
       // Checks run on the merged state, so stored CA/certificates/HSTS settings count as well as the new ones.
       const merged: Record<string, unknown> = { ...mergePut(table, current, body, present), protocol: current.protocol };
       checkListener(this.core.config, merged, true);
+      await this.tls.checkListener(ctx, stored.projectId, merged, present);
       merged.insert_headers = checkInsertHeaders(current.protocol, merged.insert_headers, true);
       if (present.has('allowed_cidrs')) {
         this.checkCidrsAllowed(locked, body.allowed_cidrs);

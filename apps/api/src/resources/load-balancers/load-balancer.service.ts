@@ -19,6 +19,8 @@ import { TreeRepository, lockLoadBalancer } from '../tree.repository';
 import { resolveVip } from './vip.resolver';
 import { statusTree } from './status-tree';
 import { findOr404 } from '../../core/child-lookup';
+import { LoadBalancerPlacement } from '../flavors/load-balancer-placement';
+import { TlsReferenceValidator } from '../certificates/tls-reference.validator';
 
 const LB_SPEC = {
   alias: 'o',
@@ -42,7 +44,7 @@ const LB_SPEC = {
 
 @Injectable()
 export class LoadBalancerService {
-  constructor(private readonly core: ApiCore) {}
+  constructor(private readonly core: ApiCore, private readonly placement: LoadBalancerPlacement, private readonly tls: TlsReferenceValidator) {}
 
   async list(req: Request, ctx: RequestContext) {
     const em = this.core.dataSource.manager;
@@ -78,27 +80,17 @@ export class LoadBalancerService {
     }
     this.core.policy.enforce(ctx, 'write', projectId);
     if (projectId !== ctx.projectId) this.core.policy.enforce(ctx, 'admin');
-    const provider = body.provider ?? this.core.config.api.defaultProviderDriver;
-    if (!(provider in this.core.config.api.enabledProviderDrivers)) throw ApiFault.badRequest(`Provider '${provider}' is not enabled.`);
-    const driverName = provider === 'octavia' ? 'amphora' : provider;
-    if (!this.core.hasProvider(driverName)) throw new ApiFault(501, `Provider '${provider}' was not found.`);
 
     return this.core.write(ctx, async (unit) => {
       const { em } = unit;
-      if (body.flavor_id) {
-        const [flavor] = await em.query(`SELECT enabled FROM flavor WHERE id = $1`, [body.flavor_id]);
-        if (!flavor) throw ApiFault.validation('Invalid flavor_id.');
-        if (!flavor.enabled) throw ApiFault.disabledOption('flavor', body.flavor_id);
-      }
-      if (body.availability_zone) {
-        const [az] = await em.query(`SELECT enabled FROM availability_zone WHERE name = $1`, [body.availability_zone]);
-        if (!az) throw ApiFault.validation('Invalid availability zone.');
-        if (!az.enabled) throw ApiFault.disabledOption('availability_zone', body.availability_zone);
-      }
+      // Flavor, availability zone and provider (resources/flavors/load-balancer-placement.ts).
+      const placement = await this.placement.resolve(em, body);
+      const { provider, driver: driverName, topology } = placement;
       await unit.checkQuota(projectId, 'load_balancer');
+      this.placement.validateMetadata(placement, body);
       const id = randomUUID();
-      const topology = this.core.config.controllerWorker.loadbalancerTopology;
       const vip = await resolveVip(em, this.core.config, body, id, projectId, topology);
+      this.placement.checkVipNetwork(placement, vip.networkId);
       const lb = em.create(LoadBalancerEntity, {
         id,
         projectId,
@@ -121,7 +113,7 @@ export class LoadBalancerService {
         vipNetworkId: vip.networkId,
         vipQosPolicyId: vip.qosPolicyId,
         vipOctaviaOwned: vip.octaviaOwned,
-        vipVnicType: 'normal',
+        vipVnicType: placement.sriovVip ? 'direct' : 'normal',
         vipSgIds: body.vip_sg_ids ?? [],
       });
       await em.insert(LoadBalancerEntity, lb);
@@ -136,7 +128,7 @@ export class LoadBalancerService {
         if (av.ip_address) vips.push(av.ip_address);
       }
       await this.createGraph(unit, lb, vips, body as unknown as Record<string, unknown>);
-      await unit.submit(driverName, { kind: 'loadbalancer.create', loadBalancerId: id, targetId: id });
+      await unit.submit(driverName, { kind: 'loadbalancer.create', loadBalancerId: id, targetId: id, payload: this.placement.flowPayload(placement) });
       return new TreeRepository(em).expandedLoadBalancer(id);
     });
   }
@@ -175,6 +167,7 @@ export class LoadBalancerService {
       const value = def as PoolGraphDto;
       const present = new Set(Object.keys(def));
       const pool = newPool(config, value as unknown as Record<string, unknown>, lb);
+      await this.tls.checkPool(unit.ctx, lb.projectId, def);
       await em.insert(PoolEntity, pool);
       poolsByName.set(name, pool);
       if (present.has('healthmonitor') && value.healthmonitor) {
@@ -197,6 +190,7 @@ export class LoadBalancerService {
     const ports = new Map<string, string>();
     for (const l of rawListeners) {
       const listener = newListener(config, l, { id: lb.id, projectId: lb.projectId, vips });
+      await this.tls.checkListener(unit.ctx, lb.projectId, l);
       const portKey = `${l4Family(listener.protocol)}:${listener.protocolPort}`;
       if (ports.has(portKey)) throw ApiFault.conflict(`Another Listener on this Load Balancer is already using protocol ${ports.get(portKey)} and protocol_port ${listener.protocolPort}`);
       ports.set(portKey, listener.protocol);

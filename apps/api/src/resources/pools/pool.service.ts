@@ -15,6 +15,7 @@ import { findOr404 } from '../../core/child-lookup';
 import { gatePoolTree, markPoolTree } from './pool-tree';
 import { mergeSessionPersistence, poolPutTable } from './pool-put';
 import { mergePut, putChanges } from './put-semantics';
+import { TlsReferenceValidator } from '../certificates/tls-reference.validator';
 
 const POOL_SPEC: ListSpec = {
   alias: 'o',
@@ -41,7 +42,7 @@ const POOL_SPEC: ListSpec = {
 /** Pool routes (spec 9.3): a pool hangs off a load balancer, optionally as a listener's default pool. */
 @Injectable()
 export class PoolService {
-  constructor(private readonly core: ApiCore, private readonly loadBalancers: LoadBalancerService) {}
+  constructor(private readonly core: ApiCore, private readonly loadBalancers: LoadBalancerService, private readonly tls: TlsReferenceValidator) {}
 
   async list(req: Request, ctx: RequestContext) {
     const em = this.core.dataSource.manager;
@@ -88,6 +89,7 @@ export class PoolService {
       // TLS reference/cipher/version checks come after the gate upstream.
       const pool = newPool(this.core.config, body as unknown as Record<string, unknown>, { id: owner.id, projectId: owner.projectId });
       this.checkProviderAlgorithm(locked, pool.lbAlgorithm);
+      await this.tls.checkPool(ctx, owner.projectId, body);
       await unit.em.insert(PoolEntity, pool);
       if (listener) {
         await unit.em.update(ListenerEntity, { id: listener.id }, { defaultPoolId: pool.id, provisioningStatus: 'PENDING_UPDATE' });
@@ -123,6 +125,7 @@ export class PoolService {
         tls_ciphers: sent('tls_ciphers'), tls_versions: sent('tls_versions'), alpn_protocols: sent('alpn_protocols'),
       });
       if (present.has('lb_algorithm')) this.checkProviderAlgorithm(lb, merged.lb_algorithm as string);
+      await this.tls.checkPool(ctx, lb.projectId, merged, present);
       await markPoolTree(unit.em, lb, id, 'PENDING_UPDATE');
       await unit.em.update(PoolEntity, { id }, { ...putChanges(table, merged, present), sessionPersistence: persistence, updatedAt: new Date() });
       await unit.submit(this.loadBalancers.driverOf(lb), { kind: 'pool.update', loadBalancerId: lb.id, targetId: id });
