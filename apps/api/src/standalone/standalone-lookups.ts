@@ -13,10 +13,14 @@ import { networkView, portView, projectView, subnetView } from './views';
  * `auth_type: none` and `auth: {endpoint: http://<api>}` is enough for `openstack loadbalancer ...`.
  *
  * Served on the API's own port, next to the Octavia routes:
- *   Neutron  GET [/networking]/v2.0/{networks,subnets,ports}[/{id}]  (+ qos/policies, always empty)
+ *   Neutron  GET [/networking]/v2.0/{networks,subnets,ports}[/{id}]  (+ qos/policies, always empty); also
+ *            under /v2/, where openstacksdk-based commands (`openstack subnet show`) land after reading
+ *            Octavia's version document at the bare endpoint
  *            GET /networking, /networking/v2.0                        (discovery, for openstacksdk)
  *   Keystone GET [/identity][/v3]/projects[/{id}]                      (with auth_type none the CLI uses the bare endpoint)
  *            GET /identity, /identity/v3, /v3                          (discovery)
+ * Both prefixes answer both services: with `auth_type: none`, octaviaclient sends its Neutron look-ups to
+ * the auth endpoint, whatever `network_endpoint_override` says.
  * The bare forms share the URL space with Octavia's (`/v2.0/lbaas/...`) without overlapping it.
  *
  * Only in `noauth` and `testing` modes: with `keystone` a real cloud answers these look-ups.
@@ -25,8 +29,8 @@ import { networkView, portView, projectView, subnetView } from './views';
  * project whose name is itself; listing without a filter shows the projects that own something here.
  */
 
-const NEUTRON = /^(?:\/networking)?\/v2\.0\/(networks|subnets|ports|qos\/policies)(?:\/([^/]+))?$/;
-const KEYSTONE = /^(?:\/identity)?(?:\/v3)?\/projects(?:\/([^/]+))?$/;
+const NEUTRON = /^(?:\/networking|\/identity)?\/v2(?:\.0)?\/(networks|subnets|ports|qos\/policies)(?:\/([^/]+))?$/;
+const KEYSTONE = /^(?:\/identity|\/networking)?(?:\/v3)?\/projects(?:\/([^/]+))?$/;
 const PROJECT_ID = /^[A-Za-z0-9_-]{1,36}$/;
 
 type Send = (status: number, body: unknown) => void;
