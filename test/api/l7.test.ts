@@ -115,6 +115,10 @@ describe('L7 on the noop provider', () => {
       // a target implies its action
       const implied = await policy(t, http.id, { action: 'REJECT', redirect_url: 'http://example.net' });
       expect(implied).toMatchObject({ action: 'REDIRECT_TO_URL', redirect_url: 'http://example.net', redirect_http_code: 302 });
+      // an integer enum takes numeric strings like every integer (WSME coercion)
+      const coerced = await policy(t, http.id, { action: 'REDIRECT_TO_URL', redirect_url: 'http://example.net/c', redirect_http_code: '303' });
+      expect(coerced.redirect_http_code).toBe(303);
+      expect((await t.call('DELETE', `${POLICIES}/${coerced.id}`)).status).toBe(204);
       const rejected = await policy(t, http.id, { action: 'REJECT', redirect_http_code: 301 });
       expect(rejected).toMatchObject({ action: 'REJECT', redirect_http_code: null });
 

@@ -1,4 +1,5 @@
-import { BoolField, Check, EnumField, IntField, NestedField, StringField, TagsField, UuidField } from '../../validation/fields';
+import { Transform } from 'class-transformer';
+import { BoolField, Check, EnumField, IntField, NestedField, StringField, TagsField, UuidField, coerceInt } from '../../validation/fields';
 import { L7RuleCreateDto } from '../dto/dtos';
 import { L7POLICY_ACTIONS } from '../dto/shared-constants';
 import { isRedirectUrl } from '../dto/validators';
@@ -15,7 +16,8 @@ class L7PolicyFields {
   @UuidField() redirect_pool_id?: string | null;
   @Check('url', isRedirectUrl, 'Value must be a valid URL string') redirect_url?: string | null;
   @Check('url', isRedirectUrl, 'Value must be a valid URL string') redirect_prefix?: string | null;
-  @EnumField(REDIRECT_HTTP_CODES) redirect_http_code?: number | null;
+  // an integer enum: numeric strings are accepted like every other integer (spec 2.3)
+  @Transform(({ value }) => coerceInt(value)) @EnumField(REDIRECT_HTTP_CODES) redirect_http_code?: number | null;
   @IntField({ min: 1, max: MAX_POSITION }) position?: number | null;
   @BoolField() admin_state_up?: boolean | null;
   @TagsField() tags?: string[] | null;
