@@ -37,6 +37,17 @@ export class DataPlane {
     readonly logger: JsonLogger,
   ) {}
 
+  private readonly versions = new Map<string, string | undefined>();
+
+  /** HAProxy version of an amphora (`GET /1.0/info`), asked once per amphora per worker process. */
+  async haproxyVersion(t: AmphoraTarget): Promise<string | undefined> {
+    if (!this.versions.has(t.id)) {
+      const info = await this.client.call(t, 'GET', '/1.0/info', { accept: [200] });
+      this.versions.set(t.id, info.json<{ haproxy_version?: string }>().haproxy_version);
+    }
+    return this.versions.get(t.id);
+  }
+
   target(a: Pick<AmphoraEntity, 'id' | 'lbNetworkIp'>): AmphoraTarget {
     if (!a.lbNetworkIp) throw new Error(`amphora ${a.id} has no management address`);
     return { id: a.id, managementIp: a.lbNetworkIp };

@@ -81,6 +81,9 @@ export function configureVrrp(dp: DataPlane, select: AmphoraSelector | null = nu
             vrrpGroup: { name: group.vrrpGroupName, auth_type: 'PASS', auth_pass: group.vrrpAuthPass, advert_int: group.advertInt },
             vipNetworks: [{ ip_address: lb.vipAddress!, subnet_cidr: subnet.cidr, gateway_ip: subnet.gatewayIp, host_routes: [] }],
             checkScriptPath: `${base}/vrrp/check_script.sh`,
+            checkInterval: dp.config.worker.vrrpCheckInterval,
+            checkFall: dp.config.worker.vrrpFailCount,
+            checkRise: dp.config.worker.vrrpSuccessCount,
           });
           await dp.client.uploadVrrpConfig(target, conf);
           await dp.client.vrrpAction(target, 'start');
@@ -140,13 +143,13 @@ async function pushConfig(
     await dp.client.deleteListeners(target, lbId);
     return;
   }
-  const info = await dp.client.call(target, 'GET', '/1.0/info', { accept: [200] });
+  const version = await dp.haproxyVersion(target);
   const paths = dp.agentPaths(amp.id, amp.lbNetworkIp!);
   const config = renderHaproxyConfig(model, {
     amphoraId: amp.id,
     topology,
     peers: topology === 'ACTIVE_STANDBY' ? peers : undefined,
-    haproxyVersion: info.json().haproxy_version,
+    haproxyVersion: version,
     basePath: paths.basePath,
     certDir: paths.certDir,
     timeouts: {

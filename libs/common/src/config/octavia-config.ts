@@ -1,6 +1,5 @@
 import { IniSections, readIniFile } from './ini-file';
 import { KeystoneAuthtokenOptions, OsloPolicyOptions, readKeystoneAuthtoken, readOsloPolicy } from './auth-options';
-import { KeystoneAuthtokenOptions, OsloPolicyOptions, readKeystoneAuthtoken, readOsloPolicy } from './auth-options';
 
 export type AuthStrategy = 'noauth' | 'keystone' | 'testing';
 export type Topology = 'SINGLE' | 'ACTIVE_STANDBY';
@@ -45,9 +44,6 @@ export interface OctaviaConfig {
     timeoutTcpInspect: number;
   };
   controllerWorker: { loadbalancerTopology: Topology };
-  /** `[keystone_authtoken]` (keystonemiddleware's options) and `[oslo_policy]`: see auth-options.ts. */
-  keystoneAuthtoken: KeystoneAuthtokenOptions;
-  osloPolicy: OsloPolicyOptions;
   /** The worker and its drivers (ours; upstream names where upstream has the option). */
   worker: {
     /** [controller_worker] compute_driver: netns | qemu | ssh | noop (noop = database steps only). */
@@ -86,6 +82,10 @@ export interface OctaviaConfig {
     controllerIpPortList: string[];
     /** [keepalived_vrrp] vrrp_advert_int */
     vrrpAdvertInt: number;
+    /** [keepalived_vrrp] vrrp_check_interval / vrrp_fail_count / vrrp_success_count (ours: 1 s, not 5 s). */
+    vrrpCheckInterval: number;
+    vrrpFailCount: number;
+    vrrpSuccessCount: number;
   };
   /** `[keystone_authtoken]` (keystonemiddleware's options) and `[oslo_policy]`: see auth-options.ts. */
   keystoneAuthtoken: KeystoneAuthtokenOptions;
@@ -274,8 +274,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OctaviaConfig 
       timeoutTcpInspect: o.int('haproxy_amphora', 'timeout_tcp_inspect', 0, undefined, 0),
     },
     controllerWorker: { loadbalancerTopology: topology },
-    keystoneAuthtoken: readKeystoneAuthtoken(o),
-    osloPolicy: readOsloPolicy(o, env.OCTAVIA_TS_CONFIG_FILE),
     worker: {
       computeDriver: o.str('controller_worker', 'compute_driver', 'netns', 'OCTAVIA_TS_COMPUTE_DRIVER'),
       networkDriver: o.str('controller_worker', 'network_driver', 'local', 'OCTAVIA_TS_NETWORK_DRIVER'),
@@ -305,6 +303,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OctaviaConfig 
       },
       controllerIpPortList: o.list('health_manager', 'controller_ip_port_list', [], 'OCTAVIA_TS_CONTROLLER_IP_PORT_LIST'),
       vrrpAdvertInt: o.int('keepalived_vrrp', 'vrrp_advert_int', 1, undefined, 1, 255),
+      vrrpCheckInterval: o.int('keepalived_vrrp', 'vrrp_check_interval', 1, undefined, 1, 3600),
+      vrrpFailCount: o.int('keepalived_vrrp', 'vrrp_fail_count', 2, undefined, 1, 100),
+      vrrpSuccessCount: o.int('keepalived_vrrp', 'vrrp_success_count', 2, undefined, 1, 100),
     },
     keystoneAuthtoken: readKeystoneAuthtoken(o),
     osloPolicy: readOsloPolicy(o, env.OCTAVIA_TS_CONFIG_FILE),

@@ -48,7 +48,8 @@ export class AmphoraClient {
     private readonly defaults: AmphoraClientTimeouts = ACTIVE_TIMEOUTS,
     private readonly onRetry?: (amphoraId: string, attempt: number, reason: string) => void,
   ) {
-    this.agent = new Agent({ keepAlive: false, maxSockets: 8 });
+    // Keep-alive saves a TLS handshake per call; the agent serves requests one at a time anyway.
+    this.agent = new Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 30_000 });
   }
 
   private once(amp: AmphoraTarget, method: string, path: string, body: Buffer | undefined, json: boolean, t: AmphoraClientTimeouts): Promise<AgentResponse> {
