@@ -215,6 +215,21 @@ describe('a load balancer with a flavor', () => {
     expect((await t.call('DELETE', `/v2.0/lbaas/flavors/${f.id}`)).status).toBe(204);
   });
 
+  it('SR-IOV members in a fully populated create need a flavor with allow_member_sriov', async () => {
+    const graph = (flavorId?: string) => ({
+      loadbalancer: {
+        vip_subnet_id: SUBNET_ID, ...(flavorId ? { flavor_id: flavorId } : {}),
+        pools: [{ name: 'p', protocol: 'TCP', lb_algorithm: 'ROUND_ROBIN', members: [{ address: '192.0.2.10', protocol_port: 80, request_sriov: 'true' }] }],
+      },
+    });
+    expectFault(await t.call('POST', LB, graph()), 400, 'The load balancer flavor does not allow SR-IOV member ports.');
+    const p = await profile(t, { allow_member_sriov: true }, 'noop_driver');
+    const f = await flavor(t, 'sriov-members', p.id);
+    const r = await t.call('POST', LB, graph(f.id));
+    expect(r.status).toBe(201);
+    expect(r.body.loadbalancer.pools[0].members[0].vnic_type).toBe('direct');
+  });
+
   it('metadata a driver no longer accepts is re-checked at create (501)', async () => {
     const p = await profile(t, {});
     const f = await flavor(t, 'stale', p.id);

@@ -83,6 +83,18 @@ export class LoadBalancerPlacement {
     }
   }
 
+  /** Members of a fully populated create may only ask for SR-IOV ports when the flavor allows it. */
+  checkGraphMembers(p: Placement, raw: Record<string, unknown>): void {
+    if (p.flavorMetadata?.allow_member_sriov === true) return;
+    const pools: unknown[] = [...((raw.pools as unknown[]) ?? [])];
+    for (const l of (raw.listeners as Array<Record<string, unknown>>) ?? []) {
+      if (l?.default_pool) pools.push(l.default_pool);
+      for (const pol of (l?.l7policies as Array<Record<string, unknown>>) ?? []) if (pol?.redirect_pool) pools.push(pol.redirect_pool);
+    }
+    const sriov = pools.some((pool) => ((pool as Record<string, unknown>)?.members as Array<Record<string, unknown>> | undefined)?.some((m) => m?.request_sriov === true));
+    if (sriov) throw ApiFault.badRequest('The load balancer flavor does not allow SR-IOV member ports.');
+  }
+
   /** What the worker's create flow reads: flavor metadata with the effective topology, and AZ metadata. */
   flowPayload(p: Placement): Record<string, unknown> {
     return { flavor: { ...(p.flavorMetadata ?? {}), loadbalancer_topology: p.topology }, availability_zone: p.azMetadata ?? {} };

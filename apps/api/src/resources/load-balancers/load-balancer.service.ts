@@ -88,6 +88,7 @@ export class LoadBalancerService {
       const { provider, driver: driverName, topology } = placement;
       await unit.checkQuota(projectId, 'load_balancer');
       this.placement.validateMetadata(placement, body);
+      this.placement.checkGraphMembers(placement, body as unknown as Record<string, unknown>);
       const id = randomUUID();
       const vip = await resolveVip(em, this.core.config, body, id, projectId, topology);
       this.placement.checkVipNetwork(placement, vip.networkId);
