@@ -6,6 +6,8 @@ import { resetBreaker, startHealthManager } from '../../health-manager/src/main'
 import { HealthDatabase } from '../../health-manager/src/db/health-database';
 import { MetricsRegistry } from '../../../libs/common/src';
 import { EmbeddedServices } from './embedded-services';
+import { NETWORK_USAGE, networkCommand } from './network-commands';
+import { LocalNetworkDriver } from '../../../libs/drivers/src/network/local-network.driver';
 
 process.env.TZ = 'UTC';
 
@@ -20,6 +22,7 @@ const USAGE = `usage: octavia-ts <command>
   health-manager reset-breaker
                    let the failover circuit breaker fail over the amphorae that are stale now
   db upgrade       apply the database migrations
+${NETWORK_USAGE}
 
 configuration: environment (OCTAVIA_TS_DATABASE_URL, OCTAVIA_TS_REDIS_URL, OCTAVIA_TS_API_BIND=host:port,
 OCTAVIA_TS_AUTH_STRATEGY=noauth|keystone, OCTAVIA_TS_CONFIG_FILE=octavia.conf) and the optional INI file,
@@ -34,6 +37,13 @@ async function up(config: OctaviaConfig, logger: JsonLogger): Promise<void> {
   const applied = await runMigrations(databaseUrl);
   logger.info({ msg: 'database ready', migrations_applied: applied });
   const stops: Array<() => Promise<void>> = [];
+  if (full.worker.computeDriver !== 'noop') {
+    // Amphorae send heartbeats to the controller's address on the management bridge: make it exist and
+    // listen there unless the operator chose an address.
+    const mgmt = new LocalNetworkDriver(full.worker.local);
+    await mgmt.ensureManagement();
+    if (full.healthManager.bindIp === '127.0.0.1') full.healthManager = { ...full.healthManager, bindIp: mgmt.controllerIp };
+  }
   const worker = await startWorker(full, new JsonLogger('worker'));
   stops.push(worker.stop);
   const hm = await startHealthManager(full, { logger: new JsonLogger('health-manager') });
@@ -82,6 +92,8 @@ async function main(argv: string[]): Promise<void> {
       }
       if (sub) break;
       return onSignal((await startHealthManager(config, { logger: new JsonLogger('health-manager') })).stop);
+    case 'network':
+      return networkCommand(config, argv.slice(1), logger);
     case 'db':
       if (sub !== 'upgrade') break;
       if (!config.databaseUrl) throw new Error('db upgrade needs OCTAVIA_TS_DATABASE_URL (or [database] connection)');
