@@ -7,6 +7,7 @@ import { HealthDatabase } from '../../health-manager/src/db/health-database';
 import { MetricsRegistry } from '../../../libs/common/src';
 import { EmbeddedServices } from './embedded-services';
 import { NETWORK_USAGE, networkCommand } from './network-commands';
+import { CERT_USAGE, certCommand } from './cert-commands';
 import { LocalNetworkDriver } from '../../../libs/drivers/src/network/local-network.driver';
 
 process.env.TZ = 'UTC';
@@ -23,6 +24,7 @@ const USAGE = `usage: octavia-ts <command>
                    let the failover circuit breaker fail over the amphorae that are stale now
   db upgrade       apply the database migrations
 ${NETWORK_USAGE}
+${CERT_USAGE}
 
 configuration: environment (OCTAVIA_TS_DATABASE_URL, OCTAVIA_TS_REDIS_URL, OCTAVIA_TS_API_BIND=host:port,
 OCTAVIA_TS_AUTH_STRATEGY=noauth|keystone, OCTAVIA_TS_CONFIG_FILE=octavia.conf) and the optional INI file,
@@ -94,6 +96,8 @@ async function main(argv: string[]): Promise<void> {
       return onSignal((await startHealthManager(config, { logger: new JsonLogger('health-manager') })).stop);
     case 'network':
       return networkCommand(config, argv.slice(1), logger);
+    case 'cert':
+      return certCommand(config, argv.slice(1), logger);
     case 'db':
       if (sub !== 'upgrade') break;
       if (!config.databaseUrl) throw new Error('db upgrade needs OCTAVIA_TS_DATABASE_URL (or [database] connection)');
