@@ -11,7 +11,7 @@ import { KeystoneApi, LBS, createServiceUser, startKeystoneApi } from './keyston
 
 jest.setTimeout(300_000);
 
-const SHORT_TOKEN_SECONDS = 6;
+const SHORT_TOKEN_SECONDS = 8;
 
 describe('Keystone authentication', () => {
   const keystone = new KeystoneServer({ shortLivedTokenSeconds: SHORT_TOKEN_SECONDS });

@@ -139,7 +139,7 @@ export class KeystoneTokenValidator {
     };
   }
 
-  /** The service's own token, renewed REFRESH_MARGIN_MS (or a tenth of its life, if shorter) before it expires. */
+  /** The service's own token, renewed after three quarters of its life (at the latest REFRESH_MARGIN_MS before it expires). */
   async getServiceToken(now = Date.now()): Promise<string> {
     const current = this.serviceToken;
     if (current && now < current.renewAt) return current.token;
@@ -174,9 +174,8 @@ export class KeystoneTokenValidator {
     const parsed = (await res.json()) as KeystoneTokenBody;
     const expiresAt = Date.parse(parsed.token?.expires_at ?? '');
     if (!token || !Number.isFinite(expiresAt)) throw new IdentityUnavailable('Keystone issued a token without X-Subject-Token or expires_at');
-    // Short-lived tokens are renewed after 90% of their life rather than REFRESH_MARGIN_MS before the end.
     const life = expiresAt - issuedAt;
-    const renewAt = life < REFRESH_MARGIN_MS * 10 ? issuedAt + life * 0.9 : expiresAt - REFRESH_MARGIN_MS;
+    const renewAt = Math.min(expiresAt - REFRESH_MARGIN_MS, issuedAt + life * 0.75);
     this.serviceToken = { token, renewAt };
     this.stats.serviceTokensIssued++;
     this.logger.info({ msg: 'service token issued', expires_at: new Date(expiresAt).toISOString() });
