@@ -176,6 +176,42 @@ describe('RBAC with Keystone tokens', () => {
       expect((await api.as(tokens.memberA, 'PUT', `${LBS}/${a1.id}/failover`)).status).toBe(403);
     });
 
+    it('pools and members follow their load balancer: readers read, members of another project get 403', async () => {
+      const pool = await api.as(tokens.memberA, 'POST', '/v2.0/lbaas/pools', { pool: { loadbalancer_id: a1.id, protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN' } });
+      expect(pool.status).toBe(201);
+      await waitActive(api, a1.id);
+      const members = `/v2.0/lbaas/pools/${pool.body.pool.id}/members`;
+      const m = await api.as(tokens.memberA, 'POST', members, { member: { address: '192.0.2.10', protocol_port: 80 } });
+      expect(m.status).toBe(201);
+      await waitActive(api, a1.id);
+      expect((await api.as(tokens.readerA, 'GET', members)).body.members.map((x: any) => x.id)).toEqual([m.body.member.id]);
+      expect((await api.as(tokens.readerA, 'GET', `${members}/${m.body.member.id}`)).status).toBe(200);
+      for (const [who, method, path, body] of [
+        ['readerA', 'POST', members, { member: { address: '192.0.2.11', protocol_port: 80 } }],
+        ['readerA', 'PUT', members, { members: [] }],
+        ['readerA', 'DELETE', `${members}/${m.body.member.id}`, undefined],
+        ['memberB', 'GET', members, undefined],
+        ['memberB', 'GET', `${members}/${m.body.member.id}`, undefined],
+        ['memberB', 'GET', `/v2.0/lbaas/pools/${pool.body.pool.id}`, undefined],
+        ['memberB', 'PUT', members, { members: [] }],
+      ] as const) {
+        const r = await api.as(tokens[who], method, path, body);
+        expect({ call: `${who} ${method} ${path}`, status: r.status, body: r.body }).toEqual({ call: `${who} ${method} ${path}`, status: 403, body: FORBIDDEN });
+      }
+    });
+
+    it('quotas: a reader reads its own, only admin writes; flavors are readable by members, amphorae admin-only', async () => {
+      expect((await api.as(tokens.readerA, 'GET', `/v2.0/lbaas/quotas/${projects.A}`)).status).toBe(200);
+      expect((await api.as(tokens.readerA, 'GET', `/v2.0/lbaas/quotas/${projects.B}`)).status).toBe(403);
+      expect((await api.as(tokens.memberA, 'PUT', `/v2.0/lbaas/quotas/${projects.A}`, { quota: { load_balancer: 5 } })).status).toBe(403);
+      expect((await api.as(tokens.admin, 'PUT', `/v2.0/lbaas/quotas/${projects.A}`, { quota: { load_balancer: 5 } })).status).toBe(202);
+      expect((await api.as(tokens.memberA, 'GET', '/v2.0/lbaas/flavors')).status).toBe(200);
+      expect((await api.as(tokens.otherA, 'GET', '/v2.0/lbaas/flavors')).status).toBe(403);
+      expect((await api.as(tokens.memberA, 'POST', '/v2.0/lbaas/flavors', { flavor: { name: 'f', flavor_profile_id: randomUUID() } })).status).toBe(403);
+      expect((await api.as(tokens.memberA, 'GET', '/v2/octavia/amphorae')).status).toBe(403);
+      expect((await api.as(tokens.admin, 'GET', '/v2/octavia/amphorae')).status).toBe(200);
+    });
+
     it('enforce_scope: a system-scoped token is refused even with the admin role', async () => {
       const r = await api.as(tokens.systemAdmin, 'GET', LBS);
       expect(r.status).toBe(403);
