@@ -33,7 +33,7 @@ export async function certCommand(config: OctaviaConfig, args: string[], logger:
   try {
     const store = new LocalCertificateStore(
       { query: async (q, p) => (await client.query(q, p as unknown[])).rows },
-      new StoreCipher(config.certificates.serverCertsKeyPassphrase),
+      new StoreCipher(config.certificates.serverCertsKeyPassphrases),
     );
     const file = (name: string) => {
       const path = option(args, name);

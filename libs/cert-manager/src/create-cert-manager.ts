@@ -20,7 +20,7 @@ export function createCertificateServices(
   db: SqlRunner,
   opts: { serviceToken?: () => Promise<string | undefined> } = {},
 ): CertificateServices {
-  const store = new LocalCertificateStore(db, new StoreCipher(config.serverCertsKeyPassphrase));
+  const store = new LocalCertificateStore(db, new StoreCipher(config.serverCertsKeyPassphrases?.length ? config.serverCertsKeyPassphrases : config.serverCertsKeyPassphrase));
   if (config.certManager === 'noop_cert_manager') return { manager: null, store };
   const local = new LocalCertManager({ store, folder: config.localCertDir });
   const barbican = config.certManager === 'barbican_cert_manager' && config.barbicanEndpoint

@@ -85,4 +85,13 @@ describe('StoreCipher', () => {
     tampered.ciphertext[0] ^= 1;
     expect(() => cipher.open('id-1', tampered)).toThrow();
   });
+
+  it('decrypts with any configured passphrase and encrypts with the first (rotation)', () => {
+    const old = new StoreCipher('old-pass').seal('id-1', Buffer.from('kept'));
+    const rotated = new StoreCipher(['new-pass', 'old-pass']);
+    expect(rotated.open('id-1', old).toString()).toBe('kept');
+    const fresh = rotated.seal('id-2', Buffer.from('new'));
+    expect(new StoreCipher('new-pass').open('id-2', fresh).toString()).toBe('new');
+    expect(() => new StoreCipher('old-pass').open('id-2', fresh)).toThrow();
+  });
 });

@@ -12,25 +12,35 @@ export interface SealedPayload {
  * another row unnoticed.
  */
 export class StoreCipher {
-  private readonly key: Buffer;
+  private readonly keys: Buffer[];
 
-  constructor(passphrase: string) {
-    if (!passphrase) throw new Error('the local certificate store needs a passphrase');
-    this.key = scryptSync(passphrase, 'octavia-ts/local-certificate-store/v1', 32);
+  /** The first passphrase encrypts; every one of them decrypts, so the passphrase can be rotated. */
+  constructor(passphrases: string | string[]) {
+    const list = (Array.isArray(passphrases) ? passphrases : [passphrases]).filter(Boolean);
+    if (!list.length) throw new Error('the local certificate store needs a passphrase');
+    this.keys = list.map((p) => scryptSync(p, 'octavia-ts/local-certificate-store/v1', 32));
   }
 
   seal(id: string, plaintext: Buffer): SealedPayload {
     const nonce = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
+    const cipher = createCipheriv('aes-256-gcm', this.keys[0], nonce);
     cipher.setAAD(Buffer.from(id, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return { nonce, ciphertext, authTag: cipher.getAuthTag() };
   }
 
   open(id: string, sealed: SealedPayload): Buffer {
-    const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.nonce);
-    decipher.setAAD(Buffer.from(id, 'utf8'));
-    decipher.setAuthTag(sealed.authTag);
-    return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+    let failure: unknown;
+    for (const key of this.keys) {
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, sealed.nonce);
+        decipher.setAAD(Buffer.from(id, 'utf8'));
+        decipher.setAuthTag(sealed.authTag);
+        return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    throw new Error(`stored certificate ${id} cannot be decrypted with any configured passphrase: ${(failure as Error).message}`);
   }
 }

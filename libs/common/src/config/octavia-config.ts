@@ -98,8 +98,10 @@ export interface OctaviaConfig {
     barbicanEndpoint?: string;
     /** Folder of `<name>.pem` bundles served as `local://<name>`. */
     localCertDir?: string;
-    /** Passphrase the local store derives its encryption key from (upstream's option name). */
+    /** Passphrase the local store derives its encryption key from (upstream's option name): the first of the list. */
     serverCertsKeyPassphrase: string;
+    /** All of them: the first encrypts, every one decrypts (so the key can be rotated). */
+    serverCertsKeyPassphrases: string[];
   };
   quotas: {
     loadBalancer: number;
@@ -360,6 +362,7 @@ function certificatesSection(o: OptionReader): OctaviaConfig['certificates'] {
     barbicanEndpoint,
     localCertDir: o.raw('certificates', 'local_cert_dir', 'OCTAVIA_TS_LOCAL_CERT_DIR'),
     serverCertsKeyPassphrase: passphrase.split(',')[0].trim(),
+    serverCertsKeyPassphrases: passphrase.split(',').map((p) => p.trim()).filter(Boolean),
   };
 }
 
