@@ -1,3 +1,4 @@
+import { issueCertificate, makeCa } from '../../libs/cert-manager/src/testing/test-certificates';
 import { startTestApi, TestApi } from '../support/api-harness';
 import { CliError, OpenstackCli } from '../support/cli';
 import { NeutronKeystoneStandIn } from '../support/openstack-standin';
@@ -160,5 +161,26 @@ describe('a load balancer with a flavor and an availability zone', () => {
     expect(await cli.json(['loadbalancer', 'flavorprofile', 'list'])).toEqual([]);
     expect(await cli.json(['loadbalancer', 'availabilityzone', 'list'])).toEqual([]);
     expect(await cli.json(['loadbalancer', 'availabilityzoneprofile', 'list'])).toEqual([]);
+  });
+});
+
+describe('TLS references through the client', () => {
+  test('listener create with a local:// certificate; an unknown reference shows the 400 faultstring', async () => {
+    const ca = makeCa();
+    const cert = issueCertificate(ca, { commonName: 'cli.example.test' });
+    const added = await t.call('POST', '/v2/octavia-ts/certificates', { certificate: { name: 'cli', certificate: cert.certPem, private_key: cert.keyPem } });
+    expect(added.status).toBe(201);
+    const ref = added.body.certificate.ref;
+    await cli.json(['loadbalancer', 'create', '--name', 'tls-lb', '--vip-subnet-id', 'az-subnet', '--project', 'demo', '--wait']);
+    const listener = await cli.json([
+      'loadbalancer', 'listener', 'create', '--name', 'https', '--protocol', 'TERMINATED_HTTPS', '--protocol-port', '443',
+      '--default-tls-container-ref', ref, '--wait', 'tls-lb',
+    ]);
+    expect(listener).toMatchObject({ name: 'https', protocol: 'TERMINATED_HTTPS', default_tls_container_ref: ref, provisioning_status: 'ACTIVE' });
+    const out = await fails([
+      'loadbalancer', 'listener', 'create', '--protocol', 'TERMINATED_HTTPS', '--protocol-port', '8443',
+      '--default-tls-container-ref', 'local://no-such-certificate', 'tls-lb',
+    ]);
+    expect(out).toContain("Could not retrieve certificate: ['local://no-such-certificate']");
   });
 });
