@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
 done
 SUITE=bookworm
 # What the image gets on top of minbase (required priority + apt). --no-install-recommends throughout.
-PACKAGES=(systemd-sysv udev kmod procps iproute2 haproxy keepalived nodejs linux-image-amd64 initramfs-tools)
+PACKAGES=(usr-is-merged systemd-sysv udev kmod procps iproute2 haproxy keepalived nodejs linux-image-amd64 initramfs-tools)
 
 log() { printf '[image:debian %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 T0=$(date +%s.%N)
@@ -82,9 +82,10 @@ NPKG=$(printf '%s\n' "$RESOLVED" | wc -l)
 # ---- 2. the agent bundle and the first-boot program (plain Node, no node_modules)
 BUNDLE_DIR="$WORK/bundle"; mkdir -p "$BUNDLE_DIR"
 ( cd "$ROOT" && node scripts/bundle-agent.js --outfile "$BUNDLE_DIR/amphora-agent.js" >&2 \
-  && node images/debian/bundle-firstboot.js "$BUNDLE_DIR/amphora-firstboot.js" >&2 )
+  && node images/debian/bundle-firstboot.js "$BUNDLE_DIR/amphora-firstboot.js" >&2 \
+  && node -r ./scripts/swc-register.js images/debian/render-netns-unit.ts > "$BUNDLE_DIR/amphora-netns.service" )
 
-KEY=$( { printf '%s\n' "$RESOLVED"; sha256sum "$BUNDLE_DIR/amphora-agent.js" "$BUNDLE_DIR/amphora-firstboot.js" | cut -d' ' -f1;
+KEY=$( { printf '%s\n' "$RESOLVED"; sha256sum "$BUNDLE_DIR/amphora-agent.js" "$BUNDLE_DIR/amphora-firstboot.js" "$BUNDLE_DIR/amphora-netns.service" | cut -d' ' -f1;
          cat "$HERE/build.sh" "$HERE"/files/*; } | sha256sum | cut -c1-16)
 DEST="$OUT/debian-$KEY"
 if [ "$FORCE" = 0 ] && [ -f "$DEST/build.json" ]; then
@@ -130,16 +131,17 @@ install -d "$ROOTFS/opt/octavia-ts" "$ROOTFS/etc/octavia" "$ROOTFS/var/lib/octav
 install -m 0755 "$BUNDLE_DIR/amphora-agent.js" "$ROOTFS/opt/octavia-ts/amphora-agent.js"
 install -m 0755 "$BUNDLE_DIR/amphora-firstboot.js" "$ROOTFS/opt/octavia-ts/amphora-firstboot.js"
 install -m 0644 "$HERE/files/amphora-firstboot.service" "$HERE/files/amphora-agent.service" "$ROOTFS/etc/systemd/system/"
+install -m 0644 "$BUNDLE_DIR/amphora-netns.service" "$ROOTFS/usr/lib/systemd/system/amphora-netns.service"
 install -m 0644 "$HERE/files/sysctl.conf" "$ROOTFS/etc/sysctl.d/60-amphora.conf"
 echo amphora > "$ROOTFS/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 amphora\n::1 localhost ip6-localhost ip6-loopback\n' > "$ROOTFS/etc/hosts"
 printf '/dev/vda / ext4 defaults,noatime,errors=remount-ro 0 1\n' > "$ROOTFS/etc/fstab"
 chroot "$ROOTFS" /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -ec '
-  systemctl enable amphora-firstboot.service amphora-agent.service >/dev/null 2>&1
+  systemctl enable amphora-firstboot.service amphora-netns.service amphora-agent.service >/dev/null 2>&1
   # The agent writes its own units per load balancer; the packaged defaults must not run.
   systemctl mask haproxy.service keepalived.service >/dev/null 2>&1
   # Nothing logs in: no gettys, no password.
-  systemctl mask getty@.service serial-getty@.service console-getty.service >/dev/null 2>&1
+  systemctl mask getty@.service serial-getty@.service console-getty.service getty-static.service >/dev/null 2>&1
   systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer >/dev/null 2>&1 || true
   passwd -l root >/dev/null
   depmod -a '"$KVER"
@@ -149,7 +151,7 @@ for m in "${MOUNTS[@]}"; do umount -l "$m"; done; MOUNTS=()
 rm -f "$ROOTFS/usr/sbin/policy-rc.d"
 BEFORE=$(du -sx --block-size=1 "$ROOTFS" | cut -f1)
 rm -rf "$ROOTFS"/usr/share/{doc,man,info,lintian,linda,bug,common-licenses}/* "$ROOTFS"/usr/share/locale/* \
-       "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/debconf/*-old \
+       "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/var/cache/debconf/*-old \
        "$ROOTFS"/var/log/*.log "$ROOTFS"/var/log/apt/* "$ROOTFS"/tmp/* "$ROOTFS"/usr/share/zoneinfo/right
 install -d "$ROOTFS/var/lib/apt/lists/partial"
 MODDIR="$ROOTFS/lib/modules/$KVER/kernel"
@@ -165,6 +167,7 @@ rm -rf "$MODDIR/sound" "$MODDIR/net/wireless" "$MODDIR/net/mac80211" "$MODDIR/ne
        "$MODDIR/net/sunrpc" "$MODDIR/net/rxrpc" "$MODDIR/net/nfc" "$MODDIR/net/6lowpan" "$MODDIR/net/ieee802154"
 find "$MODDIR/fs" -mindepth 1 -maxdepth 1 ! -name ext4 ! -name jbd2 ! -name fat ! -name nls ! -name isofs \
   ! -name overlayfs ! -name mbcache.ko -exec rm -rf {} +
+rm -rf "$MODDIR/arch/x86/kvm"
 find "$MODDIR" -type d -empty -delete
 chroot "$ROOTFS" /sbin/depmod -a "$KVER"
 cp "$ROOTFS/boot/vmlinuz-$KVER" "$WORK/vmlinuz"; cp "$ROOTFS/boot/initrd.img-$KVER" "$WORK/initrd.img"
@@ -172,6 +175,8 @@ cp "$ROOTFS/boot/vmlinuz-$KVER" "$WORK/vmlinuz"; cp "$ROOTFS/boot/initrd.img-$KV
 rm -f "$ROOTFS"/boot/vmlinuz-* "$ROOTFS"/boot/initrd.img-* "$ROOTFS"/boot/System.map-* "$ROOTFS"/vmlinuz* "$ROOTFS"/initrd.img*
 AFTER=$(du -sx --block-size=1 "$ROOTFS" | cut -f1)
 log "rootfs $((BEFORE/1048576)) MiB → $((AFTER/1048576)) MiB after pruning"
+# Where the remaining space goes (kept next to the image as sizes.txt).
+( cd "$ROOTFS" && du -x -m -d 3 . 2>/dev/null | sort -rn | head -n 25 ) > "$WORK/sizes.txt"
 printf '%s\n' "$RESOLVED" > "$WORK/packages.txt"
 cp "$WORK/packages.txt" "$ROOTFS/etc/octavia/image-packages.txt"
 
@@ -184,7 +189,7 @@ rm -f "$WORK/root.raw"
 
 STAGE="$OUT/.stage-$KEY"; rm -rf "$STAGE"; mkdir -p "$STAGE"
 mv "$WORK/amphora.qcow2" "$WORK/vmlinuz" "$WORK/initrd.img" "$STAGE/"
-cp "$WORK/packages.txt" "$STAGE/packages.txt"
+cp "$WORK/packages.txt" "$WORK/sizes.txt" "$STAGE/"
 T1=$(date +%s.%N)
 node -e '
 const fs=require("fs");const [dir,key,kver,t0,t1,rootfs,before,npkg,suite,mirror,size]=process.argv.slice(1);

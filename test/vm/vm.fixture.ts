@@ -88,7 +88,8 @@ export class AmphoraIdentity {
   }
 
   /** One agent API call over mutual TLS, verifying the agent by its amphora id. */
-  request(host: string, method: string, urlPath: string, opts: { port?: number; identity?: { key: string; cert: string }; timeoutMs?: number } = {}): Promise<{ status: number; text: string }> {
+  request(host: string, method: string, urlPath: string, opts: { port?: number; identity?: { key: string; cert: string }; timeoutMs?: number; json?: unknown } = {}): Promise<{ status: number; text: string }> {
+    const payload = opts.json === undefined ? undefined : Buffer.from(JSON.stringify(opts.json));
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
         {
@@ -100,6 +101,7 @@ export class AmphoraIdentity {
           cert: opts.identity?.cert ?? this.controller.certificatePem,
           ca: this.serverCa.certificatePem,
           servername: this.amphoraId,
+          headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {},
           agent: false,
           timeout: opts.timeoutMs ?? 10_000,
         },
@@ -111,7 +113,7 @@ export class AmphoraIdentity {
       );
       req.on('timeout', () => req.destroy(new Error('timed out')));
       req.on('error', reject);
-      req.end();
+      req.end(payload);
     });
   }
 
