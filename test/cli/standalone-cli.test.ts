@@ -5,14 +5,11 @@
  * ids) are answered by the API itself from the local network driver's tables (apps/api/src/standalone).
  * No stand-in server is involved.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { Client } from 'pg';
 import { TestApi, startTestApi } from '../support/api-harness';
-import { OPENSTACK_BIN, assertOpenstackCliInstalled } from '../support/cli';
+import { StandaloneCli } from '../support/standalone-cli';
 
 jest.setTimeout(300_000);
 
@@ -21,46 +18,9 @@ const SUBNET = { id: randomUUID(), name: `sa-subnet-${randomUUID().slice(0, 6)}`
 const PORT = { id: randomUUID(), name: `sa-port-${randomUUID().slice(0, 6)}`, ip: '10.77.0.50' };
 const PROJECT = 'standalone-proj';
 
-/** The two lines that matter: no auth, and the API as the only endpoint. */
-export function standaloneCloudsYaml(apiUrl: string): string {
-  return ['clouds:', '  standalone:', '    auth_type: none', '    auth:', `      endpoint: ${apiUrl}`, ''].join('\n');
-}
-
-class Cli {
-  readonly dir = mkdtempSync(join(tmpdir(), 'octavia-ts-sa-cli-'));
-  private readonly env: NodeJS.ProcessEnv;
-
-  constructor(apiUrl: string) {
-    assertOpenstackCliInstalled();
-    const clouds = join(this.dir, 'clouds.yaml');
-    writeFileSync(clouds, standaloneCloudsYaml(apiUrl));
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) {
-      if (k.startsWith('OS_') || k.startsWith('PYTHON') || k === 'VIRTUAL_ENV') continue;
-      env[k] = v;
-    }
-    this.env = { ...env, PATH: '/usr/bin:/bin', HOME: this.dir, OS_CLIENT_CONFIG_FILE: clouds };
-  }
-
-  run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      execFile(OPENSTACK_BIN, ['--os-cloud', 'standalone', ...args], { env: this.env, timeout: 90_000 }, (err, stdout, stderr) => {
-        if (err && typeof (err as NodeJS.ErrnoException).code === 'string') return reject(err);
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
-      });
-    });
-  }
-
-  async json(args: string[]): Promise<any> {
-    const r = await this.run([...args, '-f', 'json']);
-    if (r.code !== 0) throw new Error(`openstack ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout);
-  }
-}
-
 describe('standalone mode: the openstack CLI with only the API as endpoint', () => {
   let t: TestApi;
-  let cli: Cli;
+  let cli: StandaloneCli;
 
   beforeAll(async () => {
     t = await startTestApi();
@@ -80,7 +40,7 @@ describe('standalone mode: the openstack CLI with only the API as endpoint', () 
     } finally {
       await c.end();
     }
-    cli = new Cli(t.url);
+    cli = new StandaloneCli(t.url);
   });
 
   afterAll(async () => {
