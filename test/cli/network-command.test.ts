@@ -45,6 +45,9 @@ describe('octavia-ts network commands', () => {
     expect(enslaved.trim().split('\n')).toHaveLength(1);
 
     await expect(cmd('network', 'attach', 'demo', '--namespace', 'bad name;x', '--address', '10.77.3.21/24')).rejects.toThrow(/namespace names/);
+    // The attached address is reserved: asking for it again is refused by the IPAM, before any link is made.
+    await expect(cmd('network', 'attach', 'demo', '--namespace', `${hostNs}x`, '--address', '10.77.3.20/24')).rejects.toThrow(/already allocated/);
+    await expect(cmd('network', 'attach', 'demo', '--namespace', `${hostNs}x`, '--address', '10.9.9.9/24')).rejects.toThrow(/not in a subnet/);
     await expect(cmd('network', 'create', 'x', '--cidr', '10.1.2.3/33')).rejects.toThrow(/CIDR/);
     await expect(cmd('network', 'create', 'bad\nname', '--cidr', '10.1.2.0/24')).rejects.toThrow(/network names/);
 
@@ -52,7 +55,7 @@ describe('octavia-ts network commands', () => {
     await ds.initialize();
     await ds.query(`INSERT INTO port (id, network_id, name, mac_address, fixed_ips, created_at) VALUES (gen_random_uuid(), $1, 'p', 'fa:16:3e:00:00:01', '[]', now())`, [created.network_id]);
     await expect(cmd('network', 'delete', 'demo')).rejects.toThrow(/still has 1 port/);
-    await ds.query(`DELETE FROM port`);
+    await ds.query(`DELETE FROM port WHERE device_owner IS NULL`);
     await ds.destroy();
     expect(await cmd('network', 'delete', created.network_id)).toEqual([{ deleted: created.network_id }]);
     expect(await run(['ip', '-n', env.OCTAVIA_TS_LOCAL_NAMESPACE, '-o', 'link', 'show', 'type', 'bridge'])).not.toContain(bridgeName(created.network_id));

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { JsonLogger, OctaviaConfig } from '../../../libs/common/src';
-import { NetworkEntity, PortEntity, SubnetEntity, dataSourceOptions, runMigrations } from '../../../libs/database/src';
+import { NetworkEntity, PortEntity, SubnetEntity, allocatePort, dataSourceOptions, releasePort, runMigrations, subnetContains } from '../../../libs/database/src';
 import { LocalNetworkDriver, createLocalNetwork } from '../../../libs/drivers/src/network/local-network.driver';
 import { EmbeddedServices } from './embedded-services';
 
@@ -66,7 +66,7 @@ export async function networkCommand(config: OctaviaConfig, args: string[], logg
       }
       case 'delete': {
         const n = await find(ds, name ?? '');
-        const ports = await ds.manager.countBy(PortEntity, { networkId: n.id });
+        const [{ ports }] = await ds.query(`SELECT count(*)::int AS ports FROM port WHERE network_id = $1 AND device_owner IS DISTINCT FROM 'network:host'`, [n.id]);
         if (ports) throw new Error(`network ${n.name} still has ${ports} port(s) (VIPs, amphorae); delete its load balancers first`);
         await ds.manager.delete(NetworkEntity, { id: n.id });
         await driver.removeNetwork(n.id);
@@ -81,7 +81,17 @@ export async function networkCommand(config: OctaviaConfig, args: string[], logg
         if (ns && !/^[A-Za-z0-9_.-]{1,64}$/.test(ns)) throw new Error('namespace names are letters, digits, "_", "." and "-"');
         const ifname = option(args, '--ifname') ?? (ns ? 'eth0' : `ots-${n.id.slice(0, 8)}`);
         if (!/^[A-Za-z0-9_.-]{1,15}$/.test(ifname)) throw new Error('interface names are at most 15 letters, digits, "_", "." or "-"');
-        await driver.attachHost(n.id, { namespace: ns ?? null, ifname, address });
+        // The address is recorded like a port, so the driver never hands it to a VIP or an amphora.
+        const ip = address.split('/')[0];
+        const subnet = (await ds.manager.findBy(SubnetEntity, { networkId: n.id })).find((s) => subnetContains(s.cidr, ip));
+        if (!subnet) throw new Error(`${ip} is not in a subnet of network ${n.name}`);
+        const port = await ds.transaction((em) => allocatePort(em, subnet, { name: `host-${ns ?? 'root'}`, deviceId: ns ?? 'host', deviceOwner: 'network:host', ipAddress: ip }));
+        try {
+          await driver.attachHost(n.id, { namespace: ns ?? null, ifname, address });
+        } catch (err) {
+          await ds.transaction((em) => releasePort(em, port.id));
+          throw err;
+        }
         out(JSON.stringify({ network_id: n.id, namespace: ns ?? null, ifname, address }));
         return;
       }

@@ -160,5 +160,7 @@ export async function registerAmphoraFlows(registry: FlowRegistry, dp: DataPlane
     return tasks;
   });
   registry.register('amphora.config', () => [updateAgentConfig(dp)]);
+  // Admin delete of an amphora in ERROR (the API set it PENDING_DELETE): instance, ports and health row go.
+  registry.register('amphora.delete', () => [deleteAmphorae(dp, (ctx) => (ctx.flow.targetId ? [ctx.flow.targetId] : []))]);
   registry.register('amphora.cert_rotate', () => [rotateCertificate(dp)]);
 }
