@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Logger, Param, Post, Query } from '@nestjs/common';
 import { CertificateContentError, LocalCertificateRecord } from '../../../../../libs/cert-manager/src';
 import { ApiFault } from '../../common/api-fault';
 import { Ctx, RequestContext } from '../../auth/request-context';
@@ -39,6 +39,8 @@ function view(r: LocalCertificateRecord) {
  */
 @Controller('v2/octavia-ts/certificates')
 export class LocalCertificateController {
+  private readonly logger = new Logger('LocalCertificates');
+
   constructor(private readonly tls: TlsReferenceValidator, private readonly core: ApiCore) {}
 
   @Post()
@@ -51,6 +53,7 @@ export class LocalCertificateController {
         intermediates: value.intermediates, passphrase: value.passphrase, crl: value.crl,
         pkcs12: value.pkcs12 ? Buffer.from(value.pkcs12.replace(/\s+/g, ''), 'base64') : null,
       });
+      this.logger.log({ msg: 'local certificate stored', id: record.id, kind: record.kind, subject: record.subject, project_id: record.projectId, user_id: ctx.userId ?? null });
       return { certificate: view(record) };
     } catch (err) {
       if (err instanceof CertificateContentError) throw ApiFault.badRequest(err.message);
@@ -85,5 +88,6 @@ export class LocalCertificateController {
     );
     if (user) throw ApiFault.conflict(`Certificate ${id} is in use and cannot be modified.`);
     await this.tls.services.store.delete(id);
+    this.logger.log({ msg: 'local certificate deleted', id, user_id: ctx.userId ?? null });
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import {
   CertificateContentError, CertificateRetrievalError, CertificateServices, CertRequestContext, createCertificateServices,
   parseCaCertificate, parseCrl, pyStringList,
@@ -30,6 +30,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
 @Injectable()
 export class TlsReferenceValidator {
   readonly services: CertificateServices;
+  private readonly logger = new Logger('TlsReferences');
 
   constructor(core: ApiCore) {
     this.services = createCertificateServices(core.config.certificates, core.dataSource);
@@ -91,8 +92,10 @@ export class TlsReferenceValidator {
         await this.services.manager!.get(ref, cctx);
       } catch (err) {
         if (err instanceof CertificateContentError) throw ApiFault.badRequest(err.message);
-        if (err instanceof CertificateRetrievalError) bad.push(ref);
-        else throw err;
+        if (!(err instanceof CertificateRetrievalError)) throw err;
+        // The caller sees only the reference; why it failed (403, unreachable...) is for the operator.
+        this.logger.warn({ msg: 'TLS reference not retrievable', ref, reason: err.reason, project_id: cctx.projectId ?? null });
+        bad.push(ref);
       }
     }
     if (bad.length) throw ApiFault.badRequest(`Could not retrieve certificate: ${pyStringList(bad)}`);
@@ -102,7 +105,10 @@ export class TlsReferenceValidator {
     try {
       return await this.services.manager!.getSecret(ref, cctx);
     } catch (err) {
-      if (err instanceof CertificateRetrievalError) throw ApiFault.badRequest(`Could not retrieve certificate: ${ref}`);
+      if (err instanceof CertificateRetrievalError) {
+        this.logger.warn({ msg: 'TLS secret not retrievable', ref, reason: err.reason, project_id: cctx.projectId ?? null });
+        throw ApiFault.badRequest(`Could not retrieve certificate: ${ref}`);
+      }
       throw err;
     }
   }
