@@ -202,4 +202,8 @@ console.log(`image ${key}: built in ${b.buildSeconds} s; qcow2 ${(b.qcow2Bytes/1
 ' "$STAGE" "$KEY" "$KVER" "$T0" "$T1" "$AFTER" "$BEFORE" "$NPKG" "$SUITE" "$MIRROR" "$SIZE_MB"
 rm -rf "$DEST"; mv "$STAGE" "$DEST"
 ln -sfn "debian-$KEY" "$OUT/debian-current"
+# Keep this image and the one before it (running VMs' overlays point at their base image); drop older ones.
+for old in $(cd "$OUT" && ls -1dt debian-[0-9a-f]*[0-9a-f] 2>/dev/null | grep -vx "debian-$KEY" | tail -n +2); do
+  [ -L "$OUT/$old" ] || { log "removing old image $OUT/$old"; rm -rf "${OUT:?}/$old"; }
+done
 log "done: $DEST"

@@ -87,6 +87,25 @@ export interface OctaviaConfig {
     vrrpFailCount: number;
     vrrpSuccessCount: number;
   };
+  /** `[qemu]` (ours): the qemu compute driver (libs/drivers/src/compute/qemu). */
+  qemu: {
+    /** Images built by images/debian/build.sh (default <data_dir>/images). */
+    imageDir: string;
+    /** Image below image_dir (default debian-current). */
+    image: string;
+    memoryMb: number;
+    cpus: number;
+    /** auto = KVM only when a guest really boots under it, else TCG. */
+    accel: 'auto' | 'kvm' | 'tcg';
+    bootTimeoutSeconds: number;
+  };
+  /** `[ssh]` (ours): the ssh compute driver (libs/drivers/src/compute/ssh). */
+  ssh: {
+    /** JSON array of devices (see SshDevice). */
+    devicesFile?: string;
+    knownHostsFile?: string;
+    readyTimeoutSeconds: number;
+  };
   /** `[keystone_authtoken]` (keystonemiddleware's options) and `[oslo_policy]`: see auth-options.ts. */
   keystoneAuthtoken: KeystoneAuthtokenOptions;
   osloPolicy: OsloPolicyOptions;
@@ -309,6 +328,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OctaviaConfig 
       vrrpFailCount: o.int('keepalived_vrrp', 'vrrp_fail_count', 2, undefined, 1, 100),
       vrrpSuccessCount: o.int('keepalived_vrrp', 'vrrp_success_count', 2, undefined, 1, 100),
     },
+    qemu: qemuSection(o),
+    ssh: {
+      devicesFile: o.raw('ssh', 'devices_file', 'OCTAVIA_TS_SSH_DEVICES_FILE'),
+      knownHostsFile: o.raw('ssh', 'known_hosts_file', 'OCTAVIA_TS_SSH_KNOWN_HOSTS'),
+      readyTimeoutSeconds: o.int('ssh', 'ready_timeout', 60, undefined, 1, 3600),
+    },
     keystoneAuthtoken: readKeystoneAuthtoken(o),
     osloPolicy: readOsloPolicy(o, env.OCTAVIA_TS_CONFIG_FILE),
     certificates: certificatesSection(o),
@@ -363,6 +388,22 @@ function certificatesSection(o: OptionReader): OctaviaConfig['certificates'] {
     localCertDir: o.raw('certificates', 'local_cert_dir', 'OCTAVIA_TS_LOCAL_CERT_DIR'),
     serverCertsKeyPassphrase: passphrase.split(',')[0].trim(),
     serverCertsKeyPassphrases: passphrase.split(',').map((p) => p.trim()).filter(Boolean),
+  };
+}
+
+function qemuSection(o: OptionReader): OctaviaConfig['qemu'] {
+  const accel = o.str('qemu', 'accel', 'auto', 'OCTAVIA_TS_QEMU_ACCEL');
+  if (accel !== 'auto' && accel !== 'kvm' && accel !== 'tcg') throw new ConfigError(`[qemu] accel must be auto, kvm or tcg, got "${accel}"`);
+  const image = o.str('qemu', 'image', 'debian-current');
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(image)) throw new ConfigError(`[qemu] image must be a directory name below image_dir, got "${image}"`);
+  const dataDir = o.str('octavia_ts', 'data_dir', `${process.cwd()}/.data`, 'OCTAVIA_TS_DATA_DIR');
+  return {
+    imageDir: o.str('qemu', 'image_dir', `${dataDir}/images`, 'OCTAVIA_TS_IMAGE_DIR'),
+    image,
+    memoryMb: o.int('qemu', 'memory_mb', 512, undefined, 128, 65536),
+    cpus: o.int('qemu', 'cpus', 1, undefined, 1, 64),
+    accel,
+    bootTimeoutSeconds: o.int('qemu', 'boot_timeout', 600, undefined, 10, 7200),
   };
 }
 
