@@ -9,7 +9,8 @@ export type { FlowDispatcher } from './failover/flow-dispatcher';
 if (require.main === module) {
   process.env.TZ = 'UTC';
   const logger = new JsonLogger('health-manager');
-  startHealthManager(loadConfig(), { logger })
+  const statusPort = process.env.OCTAVIA_TS_HM_STATUS_PORT ? Number(process.env.OCTAVIA_TS_HM_STATUS_PORT) : undefined;
+  startHealthManager(loadConfig(), { logger, statusPort })
     .then((hm) => {
       const stop = () => void hm.stop().finally(() => process.exit(0));
       process.once('SIGTERM', stop);

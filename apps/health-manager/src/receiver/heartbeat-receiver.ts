@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JsonLogger, MetricsRegistry } from '../../../../libs/common/src';
-import { HeartbeatMessage } from '../../../../libs/heartbeat/src';
-import { DecodedBatch, makeBatchDecoder, parseDecoded, RawBatch } from './decode-batch';
+import { createHeartbeatDecoder, HeartbeatDecodeError, HeartbeatMessage } from '../../../../libs/heartbeat/src';
+import { DecodedBatch, parseDecoded, RawBatch } from './decode-batch';
 
 export interface ReceiverOptions {
   bindIp: string;
@@ -39,7 +39,7 @@ export class HeartbeatReceiver {
   private inFlight = 0;
   private readonly received;
   private readonly dropped;
-  private readonly decodeBatch;
+  private readonly decode;
   private lastSampleLog = 0;
 
   constructor(
@@ -53,7 +53,7 @@ export class HeartbeatReceiver {
       'octavia_hm_packets_dropped_total',
       'Heartbeat datagrams dropped before processing, by reason (bad_hmac, oversize, too_short, bad_zlib, inflated_oversize, bad_json, bad_payload).',
     );
-    this.decodeBatch = makeBatchDecoder(opts.heartbeatKey, { maxPacketBytes: opts.maxPacketBytes });
+    this.decode = createHeartbeatDecoder(opts.heartbeatKey, { maxPacketBytes: opts.maxPacketBytes });
   }
 
   /** The bound address (port 0 in tests picks a free port). */
@@ -107,6 +107,10 @@ export class HeartbeatReceiver {
 
   private onPacket(packet: Buffer, receivedAt: number): void {
     this.received.inc();
+    if (!this.workers.length) {
+      this.decodeHere(packet, receivedAt);
+      return;
+    }
     this.pending.push(packet);
     this.pendingTimes.push(receivedAt);
     this.pendingBytes += packet.length;
@@ -132,13 +136,22 @@ export class HeartbeatReceiver {
     this.pending = [];
     this.pendingTimes = [];
     this.pendingBytes = 0;
-    if (!this.workers.length) {
-      this.deliver(this.decodeBatch(batch));
-      return;
-    }
     const worker = this.workers[this.next++ % this.workers.length];
     this.inFlight++;
     worker.postMessage(batch, [batch.data, lengths.buffer as ArrayBuffer, batch.times.buffer as ArrayBuffer]);
+  }
+
+  /** decode_threads = 0: the shared codec on this thread, no batching round trip. */
+  private decodeHere(packet: Buffer, receivedAt: number): void {
+    let message: HeartbeatMessage;
+    try {
+      message = this.decode(packet).message;
+    } catch (err) {
+      const reason = err instanceof HeartbeatDecodeError ? err.reason : 'bad_payload';
+      this.deliver({ json: '[]', count: 0, failures: { [reason]: 1 }, samples: [{ reason, message: (err as Error).message, bytes: packet.length }] });
+      return;
+    }
+    this.sink(message, receivedAt);
   }
 
   private deliver(out: DecodedBatch): void {

@@ -37,6 +37,7 @@ interface LbState {
 
 const MAX_WAITING_PER_AMPHORA = 8;
 const LOAD_BATCH = 5000;
+const MAX_UNKNOWN = 10000;
 
 /**
  * The in-memory heart of the health manager: last known state per amphora and load balancer, the
@@ -47,6 +48,7 @@ const LOAD_BATCH = 5000;
 export class HeartbeatProcessor {
   private readonly amphorae = new Map<string, AmphoraState>();
   private readonly lbs = new Map<string, LbState>();
+  private readonly unknown = new Map<string, number>();
   private waiting = new Map<string, Array<[HeartbeatMessage, number]>>();
   private loading = false;
   readonly writes: PendingWrites;
@@ -93,14 +95,39 @@ export class HeartbeatProcessor {
       this.ignored.inc({ reason: 'unknown_amphora' });
       return;
     }
+    const unknownAt = this.unknown.get(message.id);
+    if (unknownAt !== undefined && now - unknownAt < this.opts.statusCacheTtlMs) {
+      this.ignored.inc({ reason: 'unknown_amphora' });
+      return;
+    }
     const state = this.amphorae.get(message.id);
-    const lb = state?.record?.loadBalancerId ? this.lbs.get(state.record.loadBalancerId) : undefined;
-    const fresh = (t: number) => now - t < this.opts.statusCacheTtlMs;
-    if (!state || !fresh(state.loadedAt) || (lb && !fresh(lb.loadedAt))) {
+    if (!state) {
       this.wait(message, receivedAt);
       return;
     }
+    const ttl = this.opts.statusCacheTtlMs;
+    const lb = state.record?.loadBalancerId ? this.lbs.get(state.record.loadBalancerId) : undefined;
+    const loadedAt = lb ? Math.min(lb.loadedAt, state.loadedAt) : state.loadedAt;
+    if (now - loadedAt >= ttl) {
+      if (ttl === 0) {
+        // status_cache_ttl = 0: every heartbeat is judged against a fresh read (tests, tiny fleets).
+        this.wait(message, receivedAt);
+        return;
+      }
+      // Stale-while-revalidate: judge this heartbeat on what we know and refresh in the background, so
+      // a fleet's snapshots expiring together never stalls the receive path.
+      this.refresh(message.id);
+    }
     this.apply(state, message, receivedAt);
+  }
+
+  private refresh(amphoraId: string): void {
+    if (this.waiting.has(amphoraId)) return;
+    this.waiting.set(amphoraId, []);
+    if (!this.loading) {
+      this.loading = true;
+      setImmediate(() => void this.loadWaiting());
+    }
   }
 
   /** Forgets an amphora (after failover, the next heartbeat re-reads the database). */
@@ -136,11 +163,20 @@ export class HeartbeatProcessor {
           await new Promise((r) => setTimeout(r, 500));
           continue;
         }
-        const now = this.opts.now();
-        for (const [lbId, snapshot] of loaded.loadBalancers) this.lbs.set(lbId, { snapshot, loadedAt: now });
+        // Spread the next expiry over (ttl/2, ttl] so a fleet loaded at once does not expire at once.
+        const jitter = () => this.opts.now() - Math.random() * this.opts.statusCacheTtlMs * 0.5;
+        for (const [lbId, snapshot] of loaded.loadBalancers) this.lbs.set(lbId, { snapshot, loadedAt: jitter() });
         for (const [id, messages] of batch) {
+          if (!loaded.amphorae.has(id)) {
+            // Remembered apart and bounded: a flood of made-up ids must not grow memory without limit.
+            if (this.unknown.size >= MAX_UNKNOWN) this.unknown.clear();
+            this.unknown.set(id, this.opts.now());
+            this.amphorae.delete(id);
+            for (const [message] of messages) this.apply({ record: null, loadedAt: 0, livenessQueuedAt: 0 }, message, 0);
+            continue;
+          }
           const prev = this.amphorae.get(id);
-          const state: AmphoraState = { record: loaded.amphorae.get(id) ?? null, loadedAt: now, livenessQueuedAt: prev?.livenessQueuedAt ?? 0 };
+          const state: AmphoraState = { record: loaded.amphorae.get(id) ?? null, loadedAt: jitter(), livenessQueuedAt: prev?.livenessQueuedAt ?? 0 };
           this.amphorae.set(id, state);
           for (const [message, receivedAt] of messages) this.apply(state, message, receivedAt);
         }

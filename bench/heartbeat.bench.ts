@@ -1,0 +1,207 @@
+/**
+ * npm run bench:heartbeat — a simulated fleet (BENCH_AMPHORAE, default 20,000 amphorae, each with its own load
+ * balancer, listener, pool and 2 members in a fresh PostgreSQL database) sends real signed heartbeats over
+ * loopback UDP to one health manager running as its own process. For each decode-thread setting
+ * (BENCH_THREADS, default "1,0") it offers BENCH_RATE heartbeats/s (default 50,000) for BENCH_SECONDS
+ * (default 10, after a warm-up pass that loads every amphora's state) and prints heartbeats processed/s,
+ * packet loss, database statements/s and the manager's RSS, with ratios against the 50,000/s target.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { encodeHeartbeat } from '../libs/heartbeat/src';
+import { createTestDatabase } from '../test/support/api-harness';
+
+const AMPHORAE = Number(process.env.BENCH_AMPHORAE ?? 20000);
+const RATE = Number(process.env.BENCH_RATE ?? 50000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const THREADS = (process.env.BENCH_THREADS ?? '1,0').split(',').map(Number);
+const TARGET = 50000;
+const UDP_PORT = 19555;
+const STATUS_PORT = 19878;
+const KEY = 'bench-heartbeat-key';
+
+interface Fleet {
+  packets: Buffer[];
+}
+
+async function seed(url: string): Promise<Fleet> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  const lbs: string[] = [];
+  const listeners: string[] = [];
+  const pools: string[] = [];
+  const members: string[][] = [];
+  const amps: string[] = [];
+  for (let i = 0; i < AMPHORAE; i++) {
+    lbs.push(randomUUID());
+    listeners.push(randomUUID());
+    pools.push(randomUUID());
+    members.push([randomUUID(), randomUUID()]);
+    amps.push(randomUUID());
+  }
+  const now = `now() AT TIME ZONE 'utc'`;
+  await c.query(
+    `INSERT INTO load_balancer (id, project_id, provisioning_status, operating_status, enabled, topology, provider, created_at)
+     SELECT id, 'bench', 'ACTIVE', 'OFFLINE', true, 'SINGLE', 'amphora', ${now} FROM unnest($1::uuid[]) AS id`,
+    [lbs],
+  );
+  await c.query(
+    `INSERT INTO pool (id, project_id, load_balancer_id, protocol, lb_algorithm, enabled, provisioning_status, operating_status, created_at)
+     SELECT p, 'bench', l, 'HTTP', 'ROUND_ROBIN', true, 'ACTIVE', 'OFFLINE', ${now} FROM unnest($1::uuid[], $2::uuid[]) AS u(p, l)`,
+    [pools, lbs],
+  );
+  await c.query(
+    `INSERT INTO listener (id, project_id, load_balancer_id, protocol, protocol_port, connection_limit, enabled, provisioning_status, operating_status,
+                           default_pool_id, timeout_client_data, timeout_member_connect, timeout_member_data, timeout_tcp_inspect, created_at)
+     SELECT li, 'bench', l, 'HTTP', 80, -1, true, 'ACTIVE', 'OFFLINE', p, 50000, 5000, 50000, 0, ${now}
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS u(li, l, p)`,
+    [listeners, lbs, pools],
+  );
+  for (const k of [0, 1]) {
+    await c.query(
+      `INSERT INTO member (id, project_id, pool_id, ip_address, protocol_port, weight, backup, enabled, provisioning_status, operating_status, created_at)
+       SELECT m, 'bench', p, $3, 80, 1, false, true, 'ACTIVE', 'OFFLINE', ${now} FROM unnest($1::uuid[], $2::uuid[]) AS u(m, p)`,
+      [members.map((m) => m[k]), pools, `10.0.0.${k + 1}`],
+    );
+  }
+  await c.query(
+    `INSERT INTO amphora (id, status, load_balancer_id, role, cert_busy, created_at)
+     SELECT a, 'ALLOCATED', l, 'STANDALONE', false, ${now} FROM unnest($1::uuid[], $2::uuid[]) AS u(a, l)`,
+    [amps, lbs],
+  );
+  await c.end();
+  const packets = amps.map((id, i) =>
+    encodeHeartbeat(
+      {
+        id,
+        seq: 0,
+        listeners: { [listeners[i]]: { status: 'OPEN', stats: { tx: 1500, rx: 400, conns: 3, totconns: 2, ereq: 0 } } },
+        pools: { [`${pools[i]}:${listeners[i]}`]: { status: 'UP', members: { [members[i][0]]: 'UP', [members[i][1]]: i % 10 === 0 ? 'DOWN' : 'UP' } } },
+        ver: 3,
+      },
+      KEY,
+    ),
+  );
+  return { packets };
+}
+
+async function scrape(): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${STATUS_PORT}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+)(?:\{(.*)\})? (.+)$/.exec(line);
+    if (!m) continue;
+    out.set(m[2] ? `${m[1]}{${m[2]}}` : m[1], Number(m[3]));
+    out.set(`${m[1]}:sum`, (out.get(`${m[1]}:sum`) ?? 0) + Number(m[3]));
+  }
+  return out;
+}
+
+function startManager(dbUrl: string, threads: number, dir: string): ChildProcess {
+  const ini = join(dir, `octavia-${threads}.conf`);
+  writeFileSync(
+    ini,
+    `[database]\nconnection = ${dbUrl}\n[health_manager]\nbind_ip = 127.0.0.1\nbind_port = ${UDP_PORT}\nheartbeat_key = ${KEY}\n` +
+      `health_update_threads = ${threads}\nsock_rlimit = 4194304\nheartbeat_interval = 10\nheartbeat_timeout = 60\n`,
+  );
+  const root = join(__dirname, '..');
+  const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  return spawn(process.execPath, [...extra, '-r', join(root, 'scripts', 'swc-register.js'), join(root, 'apps', 'health-manager', 'src', 'main.ts')], {
+    env: { ...process.env, TZ: 'UTC', OCTAVIA_TS_CONFIG_FILE: ini, OCTAVIA_TS_HM_STATUS_PORT: String(STATUS_PORT), OCTAVIA_TS_REDIS_URL: '' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** Sends `rate` packets/s round-robin over the fleet for `seconds`; returns how many were sent. */
+async function blast(fleet: Fleet, rate: number, seconds: number): Promise<number> {
+  const socket = createSocket('udp4');
+  socket.on('error', () => undefined);
+  let sent = 0;
+  let next = 0;
+  const started = process.hrtime.bigint();
+  const endNs = BigInt(Math.round(seconds * 1e9));
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const elapsed = process.hrtime.bigint() - started;
+      if (elapsed >= endNs) return resolve();
+      const due = Math.min(Math.floor((Number(elapsed) / 1e9) * rate), sent + 2000);
+      for (; sent < due; sent++) {
+        socket.send(fleet.packets[next], UDP_PORT, '127.0.0.1');
+        next = (next + 1) % fleet.packets.length;
+      }
+      setImmediate(tick);
+    };
+    tick();
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  socket.close();
+  return sent;
+}
+
+async function waitForStatus(): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    try {
+      await scrape();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error('the health manager did not start');
+}
+
+async function main(): Promise<void> {
+  const db = await createTestDatabase('octavia_bench_hm');
+  const dir = mkdtempSync(join(tmpdir(), 'hm-bench-'));
+  try {
+    console.log(`seeding ${AMPHORAE.toLocaleString()} amphorae (one load balancer, listener, pool and 2 members each) ...`);
+    const fleet = await seed(db.url);
+    const results: string[] = [];
+    for (const threads of THREADS) {
+      const hm = startManager(db.url, threads, dir);
+      try {
+        await waitForStatus();
+        // Warm-up: every amphora once, so the manager has read each load balancer's state.
+        await blast(fleet, Math.min(RATE, 20000), fleet.packets.length / Math.min(RATE, 20000));
+        await new Promise((r) => setTimeout(r, 2000));
+        const before = await scrape();
+        const t0 = Date.now();
+        const sent = await blast(fleet, RATE, SECONDS);
+        await new Promise((r) => setTimeout(r, 1000)); // let queued packets drain
+        const after = await scrape();
+        const secs = (Date.now() - t0 - 1000) / 1000;
+        const d = (k: string) => (after.get(k) ?? 0) - (before.get(k) ?? 0);
+        const received = d('octavia_hm_packets_received_total');
+        const processed = d('octavia_hm_heartbeats_processed_total');
+        const late = d('octavia_hm_heartbeats_ignored_total{reason="late"}');
+        const statements = d('octavia_hm_db_statements_total:sum');
+        const rss = (after.get('process_resident_memory_bytes') ?? 0) / 1024 / 1024;
+        const loss = sent ? (100 * (sent - received)) / sent : 0;
+        const line =
+          `decode threads ${threads}: offered ${Math.round(sent / secs).toLocaleString()}/s, processed ${Math.round(processed / secs).toLocaleString()} heartbeats/s ` +
+          `(${(processed / secs / TARGET).toFixed(2)}x of ${TARGET.toLocaleString()}/s target), packet loss ${loss.toFixed(2)} %, late ${late}, ` +
+          `${(statements / secs).toFixed(1)} db statements/s, RSS ${rss.toFixed(0)} MiB`;
+        console.log(line);
+        results.push(line);
+      } finally {
+        hm.kill('SIGTERM');
+        await new Promise((r) => hm.once('exit', r));
+      }
+    }
+    console.log(`\nHeartbeat benchmark: ${AMPHORAE.toLocaleString()} amphorae, ${SECONDS} s at ${RATE.toLocaleString()} offered heartbeats/s, loopback UDP, real PostgreSQL`);
+    for (const r of results) console.log(r);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await db.drop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
