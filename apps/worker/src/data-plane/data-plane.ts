@@ -1,4 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
+import { CertificateManager, CertificateServices, createCertificateServices } from '../../../../libs/cert-manager/src';
 import { JsonLogger, OctaviaConfig } from '../../../../libs/common/src';
 import { AmphoraEntity, SubnetEntity } from '../../../../libs/database/src';
 import { AmphoraClient, AmphoraTarget } from '../../../../libs/drivers/src/amphora/amphora-client';
@@ -38,6 +39,13 @@ export class DataPlane {
   ) {}
 
   private readonly versions = new Map<string, string | undefined>();
+  private certServices?: CertificateServices;
+
+  /** The certificate manager `[certificates]` names, read as the service (no caller token in a flow). */
+  certificates(): CertificateManager | null {
+    this.certServices ??= createCertificateServices(this.config.certificates, this.ds);
+    return this.certServices.manager;
+  }
 
   /** HAProxy version of an amphora (`GET /1.0/info`), asked once per amphora per worker process. */
   async haproxyVersion(t: AmphoraTarget): Promise<string | undefined> {

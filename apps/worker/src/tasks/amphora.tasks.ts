@@ -1,6 +1,7 @@
-import { AmphoraEntity, LoadBalancerEntity, VrrpGroupEntity } from '../../../../libs/database/src';
+import { AmphoraEntity, ListenerEntity, LoadBalancerEntity, PoolEntity, VrrpGroupEntity } from '../../../../libs/database/src';
+import { collectTlsMaterial } from '../../../../libs/cert-manager/src';
 import { renderAgentConfig } from '../../../../libs/drivers/src/compute/agent-config';
-import { renderHaproxyConfig, renderKeepalivedVrrpConfig, RenderLoadBalancer } from '../../../../libs/renderers/src';
+import { HaproxyRenderOptions, renderHaproxyConfig, renderKeepalivedVrrpConfig, RenderLoadBalancer } from '../../../../libs/renderers/src';
 import { DataPlane } from '../data-plane/data-plane';
 import { loadRenderModel } from '../data-plane/render-model';
 import { Task, TaskContext } from '../flows/flow-types';
@@ -129,6 +130,31 @@ export function updateListeners(dp: DataPlane, opts: { tolerate?: AmphoraSelecto
   };
 }
 
+/** Certificates of the load balancer's TLS listeners and pools, uploaded to one amphora before its config. */
+async function uploadTlsMaterial(dp: DataPlane, amp: AmphoraEntity, lbId: string, certDir: string): Promise<Pick<HaproxyRenderOptions, 'listenerCertificates' | 'poolCertificates'>> {
+  const listeners = await dp.ds.manager.find(ListenerEntity, { where: { loadBalancerId: lbId } });
+  const pools = await dp.ds.manager.find(PoolEntity, { where: { loadBalancerId: lbId } });
+  const tlsListeners = listeners.filter((l) => l.provisioningStatus !== 'PENDING_DELETE' && (l.defaultTlsContainerRef || l.clientCaTlsContainerRef));
+  const tlsPools = pools.filter((p) => p.provisioningStatus !== 'PENDING_DELETE' && (p.tlsContainerRef || p.caTlsContainerRef));
+  if (!tlsListeners.length && !tlsPools.length) return {};
+  const manager = dp.certificates();
+  if (!manager) throw new Error('TLS references need a certificate manager ([certificates] cert_manager is noop_cert_manager)');
+  const material = await collectTlsMaterial(manager, { loadBalancerId: lbId, listeners: tlsListeners, pools: tlsPools }, { certDir });
+  if (material.failures.length) {
+    throw new Error(`certificates could not be fetched: ${material.failures.map((f) => `${f.kind} ${f.id}: ${f.ref}: ${f.error}`).join('; ')}`);
+  }
+  const target = dp.target(amp);
+  for (const file of material.files) await dp.client.uploadCertificate(target, lbId, file.name, file.content);
+  const dir = `${certDir}/${lbId}`;
+  const at = (f: { name: string } | null) => (f ? `${dir}/${f.name}` : undefined);
+  return {
+    listenerCertificates: Object.fromEntries(
+      Object.entries(material.listeners).map(([id, m]) => [id, { crtList: at(m.crtList), clientCa: at(m.clientCa), clientCrl: at(m.clientCrl) }]),
+    ),
+    poolCertificates: Object.fromEntries(Object.entries(material.pools).map(([id, m]) => [id, { clientCert: at(m.clientCertificate), ca: at(m.ca), crl: at(m.crl) }])),
+  };
+}
+
 async function pushConfig(
   dp: DataPlane,
   amp: AmphoraEntity,
@@ -145,7 +171,9 @@ async function pushConfig(
   }
   const version = await dp.haproxyVersion(target);
   const paths = dp.agentPaths(amp.id, amp.lbNetworkIp!);
+  const tls = await uploadTlsMaterial(dp, amp, lbId, paths.certDir);
   const config = renderHaproxyConfig(model, {
+    ...tls,
     amphoraId: amp.id,
     topology,
     peers: topology === 'ACTIVE_STANDBY' ? peers : undefined,
