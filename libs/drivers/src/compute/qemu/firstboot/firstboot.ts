@@ -70,7 +70,16 @@ export function installAgentFiles(
   return true;
 }
 
-export function firstBoot(io: FirstBootIo): void {
+/** `--platform systemd|procd` (default systemd, the Debian image; the OpenWrt image passes procd). */
+export function layoutFromArgs(argv: string[]): AgentFileLayout {
+  const at = argv.indexOf('--platform');
+  if (at < 0) return VM_LAYOUT;
+  const platform = argv[at + 1];
+  if (platform !== 'systemd' && platform !== 'procd') throw new Error(`--platform must be systemd or procd, got "${platform}"`);
+  return { ...VM_LAYOUT, platform };
+}
+
+export function firstBoot(io: FirstBootIo, layout: AgentFileLayout = VM_LAYOUT): void {
   const mountPoint = '/run/amphora-config';
   let device = '';
   for (let i = 0; i < 120 && !device; i++) {
@@ -98,7 +107,7 @@ export function firstBoot(io: FirstBootIo): void {
   if (!link) throw new Error(`no link with the management MAC ${m.mac}`);
   io.run(['ip', 'link', 'set', 'dev', link, 'up']);
   io.run(['ip', 'addr', 'replace', `${m.address}/${m.prefix_length}`, 'dev', link]);
-  const wrote = installAgentFiles('', drive);
+  const wrote = installAgentFiles('', drive, layout);
   io.log(
     `amphora-firstboot: amphora ${drive.config.amphora_id}, management ${m.address}/${m.prefix_length} on ${link}` +
       (wrote ? ', agent configuration written' : ', agent configuration kept'),
@@ -107,11 +116,12 @@ export function firstBoot(io: FirstBootIo): void {
 
 if (require.main === module) {
   try {
+    const layout = layoutFromArgs(process.argv.slice(2));
     firstBoot({
       run: (argv) => execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
       log: (msg) => process.stdout.write(`${msg}\n`),
       sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
-    });
+    }, layout);
   } catch (err) {
     process.stderr.write(`amphora-firstboot: ${(err as Error).message}\n`);
     process.exit(1);
