@@ -129,7 +129,10 @@ export async function startHealthManager(config: OctaviaConfig, opts: HealthMana
       sockRlimit: hm.sockRlimit,
       maxPacketBytes: opts.maxPacketBytes,
     },
-    (message, receivedAt) => processor.handle(message, receivedAt),
+    {
+      full: (message, receivedAt, versionKey) => processor.handle(message, receivedAt, versionKey),
+      compact: (full, versionKey, stats, receivedAt) => processor.handleCompact(full, versionKey, stats, receivedAt),
+    },
     metrics,
     logger,
   );

@@ -16,18 +16,62 @@ export interface RawBatch {
   times: Float64Array;
 }
 
-/** What comes back: decoded messages as one JSON text (one parse on the main thread) and failure counts. */
+/**
+ * What comes back: entries as one JSON text (one parse on the main thread) and failure counts.
+ *
+ * An entry is either full, `[0, receivedAt, version, message]`, or compact,
+ * `[1, receivedAt, amphoraId, version, [rx, tx, conns, totconns, ereq, …per listener]]`. A decode thread
+ * sends a compact entry when everything but the statistics (version, listener ids and statuses, pools and
+ * members) equals the last full message it sent for that amphora; `version` names that full message, so
+ * the main thread re-uses it and skips parsing and, when nothing else changed, the status rules.
+ */
 export interface DecodedBatch {
-  /** JSON of Array<[receivedAtMs, message]>. */
   json: string;
   count: number;
   failures: Record<string, number>;
-  /** A few failure samples for logging (reason, length, sender-independent). */
+  /** A few failure samples for logging. */
   samples: Array<{ reason: string; message: string; bytes: number }>;
 }
 
-export function makeBatchDecoder(key: HeartbeatKey, options: HeartbeatDecodeOptions) {
+export type FullEntry = [0, number, number, HeartbeatMessage];
+export type CompactEntry = [1, number, string, number, number[]];
+export type DecodedEntry = FullEntry | CompactEntry;
+
+const STAT_KEYS = ['rx', 'tx', 'conns', 'totconns', 'ereq'] as const;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The status-relevant part of a message as a string; null when the message cannot be sent compact. */
+function statusKey(message: HeartbeatMessage): string | null {
+  const listeners = message.listeners;
+  if (!isObject(listeners) || typeof message.ver !== 'number' || message.ver < 2) return null;
+  let key = `${message.ver}|`;
+  for (const [id, l] of Object.entries(listeners)) {
+    if (!isObject(l)) return null;
+    const extra = Object.keys(l).some((k) => k !== 'status' && k !== 'stats');
+    if (extra || !isObject(l.stats)) return null;
+    key += `${id}=${JSON.stringify(l.status)};`;
+  }
+  return `${key}|${JSON.stringify(message.pools ?? null)}`;
+}
+
+function statsOf(message: HeartbeatMessage): number[] {
+  const out: number[] = [];
+  for (const l of Object.values(message.listeners as Record<string, { stats: Record<string, unknown> }>)) {
+    for (const k of STAT_KEYS) {
+      const v = l.stats[k];
+      out.push(typeof v === 'number' && Number.isFinite(v) ? v : 0);
+    }
+  }
+  return out;
+}
+
+export function makeBatchDecoder(key: HeartbeatKey, options: HeartbeatDecodeOptions, compact = false) {
   const decode = createHeartbeatDecoder(key, options);
+  const lastSent = new Map<string, { key: string; version: number }>();
+  let versions = 0;
   return (batch: RawBatch): DecodedBatch => {
     const data = Buffer.from(batch.data);
     const parts: string[] = [];
@@ -38,19 +82,33 @@ export function makeBatchDecoder(key: HeartbeatKey, options: HeartbeatDecodeOpti
       const len = batch.lengths[i];
       const packet = data.subarray(offset, offset + len);
       offset += len;
+      let message: HeartbeatMessage;
       try {
-        const { message } = decode(packet);
-        parts.push(`[${batch.times[i]},${JSON.stringify(message)}]`);
+        message = decode(packet).message;
       } catch (err) {
         const reason = err instanceof HeartbeatDecodeError ? err.reason : 'bad_payload';
         failures[reason] = (failures[reason] ?? 0) + 1;
         if (samples.length < 3) samples.push({ reason, message: (err as Error).message, bytes: len });
+        continue;
       }
+      const t = batch.times[i];
+      const k = compact ? statusKey(message) : null;
+      const last = k === null ? undefined : lastSent.get(message.id);
+      if (k !== null && last && last.key === k) {
+        parts.push(`[1,${t},${JSON.stringify(message.id)},${last.version},[${statsOf(message).join(',')}]]`);
+        continue;
+      }
+      const version = ++versions;
+      if (k !== null) {
+        if (lastSent.size >= 1_000_000) lastSent.clear();
+        lastSent.set(message.id, { key: k, version });
+      }
+      parts.push(`[0,${t},${version},${JSON.stringify(message)}]`);
     }
     return { json: `[${parts.join(',')}]`, count: parts.length, failures, samples };
   };
 }
 
-export function parseDecoded(batch: DecodedBatch): Array<[number, HeartbeatMessage]> {
-  return batch.count ? (JSON.parse(batch.json) as Array<[number, HeartbeatMessage]>) : [];
+export function parseDecoded(batch: DecodedBatch): DecodedEntry[] {
+  return batch.count ? (JSON.parse(batch.json) as DecodedEntry[]) : [];
 }

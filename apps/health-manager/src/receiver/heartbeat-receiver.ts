@@ -18,9 +18,17 @@ export interface ReceiverOptions {
   maxPacketBytes?: number;
 }
 
-export type HeartbeatSink = (message: HeartbeatMessage, receivedAt: number) => void;
+/** Where decoded heartbeats go (the processor). */
+export interface HeartbeatSink {
+  /** A full message; `versionKey` names it when a decode thread may later repeat it in compact form. */
+  full(message: HeartbeatMessage, receivedAt: number, versionKey?: string): void;
+  /** A repeat of the full message `versionKey` with new statistics (5 numbers per listener). */
+  compact(full: HeartbeatMessage, versionKey: string, stats: number[], receivedAt: number): void;
+}
 
 const BATCH_PACKETS = 256;
+/** 256 batches of up to 256 packets: far more than a second's worth at the design rate. */
+const MAX_BATCHES_IN_FLIGHT = 256;
 
 /**
  * The UDP side: one socket on bind_ip:bind_port. Each datagram is stamped with its receive time on arrival
@@ -51,7 +59,7 @@ export class HeartbeatReceiver {
     this.received = metrics.counter('octavia_hm_packets_received_total', 'Heartbeat datagrams received.');
     this.dropped = metrics.counter(
       'octavia_hm_packets_dropped_total',
-      'Heartbeat datagrams dropped before processing, by reason (bad_hmac, oversize, too_short, bad_zlib, inflated_oversize, bad_json, bad_payload).',
+      'Heartbeat datagrams dropped before processing, by reason (bad_hmac, oversize, too_short, bad_zlib, inflated_oversize, bad_json, bad_payload, overload).',
     );
     this.decode = createHeartbeatDecoder(opts.heartbeatKey, { maxPacketBytes: opts.maxPacketBytes });
   }
@@ -86,7 +94,7 @@ export class HeartbeatReceiver {
 
   private spawnWorker(): Worker {
     const js = join(__dirname, 'decode-worker.js');
-    const options = { workerData: { key: this.opts.heartbeatKey, options: { maxPacketBytes: this.opts.maxPacketBytes } } };
+    const options = { workerData: { key: this.opts.heartbeatKey, options: { maxPacketBytes: this.opts.maxPacketBytes }, compact: true } };
     let worker: Worker;
     if (existsSync(js)) {
       worker = new Worker(js, options);
@@ -96,9 +104,11 @@ export class HeartbeatReceiver {
       const ts = join(__dirname, 'decode-worker.ts');
       worker = new Worker(`require(${JSON.stringify(register)}); require(${JSON.stringify(ts)});`, { ...options, eval: true });
     }
+    const index = this.workers.length;
+    const fulls = new Map<string, { version: number; message: HeartbeatMessage }>();
     worker.on('message', (out: DecodedBatch) => {
       this.inFlight--;
-      this.deliver(out);
+      this.deliver(out, index, fulls);
     });
     worker.on('error', (err) => this.logger.error({ msg: 'heartbeat decode thread failed', error: String(err) }));
     worker.unref();
@@ -136,6 +146,12 @@ export class HeartbeatReceiver {
     this.pending = [];
     this.pendingTimes = [];
     this.pendingBytes = 0;
+    if (this.inFlight >= MAX_BATCHES_IN_FLIGHT) {
+      // The decode threads are behind by more than a second of heartbeats: shed load here (counted)
+      // instead of queueing without bound; those heartbeats would arrive too late to count anyway.
+      this.dropped.inc({ reason: 'overload' }, lengths.length);
+      return;
+    }
     const worker = this.workers[this.next++ % this.workers.length];
     this.inFlight++;
     worker.postMessage(batch, [batch.data, lengths.buffer as ArrayBuffer, batch.times.buffer as ArrayBuffer]);
@@ -148,19 +164,32 @@ export class HeartbeatReceiver {
       message = this.decode(packet).message;
     } catch (err) {
       const reason = err instanceof HeartbeatDecodeError ? err.reason : 'bad_payload';
-      this.deliver({ json: '[]', count: 0, failures: { [reason]: 1 }, samples: [{ reason, message: (err as Error).message, bytes: packet.length }] });
+      this.deliver({ json: '[]', count: 0, failures: { [reason]: 1 }, samples: [{ reason, message: (err as Error).message, bytes: packet.length }] }, -1, new Map());
       return;
     }
-    this.sink(message, receivedAt);
+    this.sink.full(message, receivedAt);
   }
 
-  private deliver(out: DecodedBatch): void {
+  private deliver(out: DecodedBatch, worker: number, fulls: Map<string, { version: number; message: HeartbeatMessage }>): void {
     for (const [reason, n] of Object.entries(out.failures)) this.dropped.inc({ reason }, n);
     if (out.samples.length && Date.now() - this.lastSampleLog > 5000) {
       this.lastSampleLog = Date.now();
       // Upstream logs every HMAC failure; one sample per 5 s keeps a flood of forged packets from flooding the log.
       this.logger.warn({ msg: 'heartbeat packets dropped', samples: out.samples, counts: out.failures });
     }
-    for (const [receivedAt, message] of parseDecoded(out)) this.sink(message, receivedAt);
+    for (const entry of parseDecoded(out)) {
+      if (entry[0] === 0) {
+        const [, receivedAt, version, message] = entry;
+        if (fulls.size >= 1_000_000) fulls.clear();
+        fulls.set(message.id, { version, message });
+        this.sink.full(message, receivedAt, `${worker}:${version}`);
+      } else {
+        const [, receivedAt, id, version, stats] = entry;
+        const full = fulls.get(id);
+        // Cannot happen while batches from one thread arrive in order; counted rather than trusted.
+        if (!full || full.version !== version) this.dropped.inc({ reason: 'desync' });
+        else this.sink.compact(full.message, `${worker}:${version}`, stats, receivedAt);
+      }
+    }
   }
 }

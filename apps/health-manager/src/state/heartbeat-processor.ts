@@ -28,6 +28,9 @@ interface AmphoraState {
   loadedAt: number;
   /** Receive time of the last liveness queued for writing. */
   livenessQueuedAt: number;
+  /** The message version whose statuses were last decided, and against which snapshot. */
+  decidedKey?: string;
+  decidedLb?: LbState;
 }
 
 interface LbState {
@@ -84,26 +87,46 @@ export class HeartbeatProcessor {
   }
 
   /** One authenticated heartbeat, stamped with its receive time. */
-  handle(message: HeartbeatMessage, receivedAt: number): void {
+  handle(message: HeartbeatMessage, receivedAt: number, versionKey?: string): void {
+    const state = this.admit(message, receivedAt);
+    if (state) this.apply(state, message, receivedAt, versionKey);
+  }
+
+  /**
+   * A heartbeat a decode thread sent compact: the statuses of `full` (already seen) with new statistics.
+   * When neither the message nor the snapshot changed, the status rules are not run again.
+   */
+  handleCompact(full: HeartbeatMessage, versionKey: string, stats: number[], receivedAt: number): void {
+    const state = this.admit(full, receivedAt, () => this.materialize(full, stats));
+    if (state) this.apply(state, full, receivedAt, versionKey, stats);
+  }
+
+  private materialize(full: HeartbeatMessage, stats: number[]): HeartbeatMessage {
+    const listeners: Record<string, unknown> = {};
+    Object.entries(full.listeners ?? {}).forEach(([id, l], i) => {
+      const o = i * 5;
+      listeners[id] = { ...(l as object), stats: { rx: stats[o], tx: stats[o + 1], conns: stats[o + 2], totconns: stats[o + 3], ereq: stats[o + 4] } };
+    });
+    return { ...full, listeners: listeners as HeartbeatMessage['listeners'] };
+  }
+
+  /** Lateness, unknown ids and snapshot freshness; returns the state to apply against, or null (queued or ignored). */
+  private admit(message: HeartbeatMessage, receivedAt: number, materialize?: () => HeartbeatMessage): AmphoraState | null {
     const now = this.opts.now();
     if (now - receivedAt >= this.opts.heartbeatIntervalMs) {
       this.ignored.inc({ reason: 'late' });
       this.warnOnce('late', { msg: 'heartbeat processed too slowly, ignored', amphora_id: message.id, delay_ms: now - receivedAt });
-      return;
-    }
-    if (!UUID_PATTERN.test(message.id)) {
-      this.ignored.inc({ reason: 'unknown_amphora' });
-      return;
-    }
-    const unknownAt = this.unknown.get(message.id);
-    if (unknownAt !== undefined && now - unknownAt < this.opts.statusCacheTtlMs) {
-      this.ignored.inc({ reason: 'unknown_amphora' });
-      return;
+      return null;
     }
     const state = this.amphorae.get(message.id);
     if (!state) {
-      this.wait(message, receivedAt);
-      return;
+      const unknownAt = this.unknown.get(message.id);
+      if (!UUID_PATTERN.test(message.id) || (unknownAt !== undefined && now - unknownAt < this.opts.statusCacheTtlMs)) {
+        this.ignored.inc({ reason: 'unknown_amphora' });
+        return null;
+      }
+      this.wait(materialize ? materialize() : message, receivedAt);
+      return null;
     }
     const ttl = this.opts.statusCacheTtlMs;
     const lb = state.record?.loadBalancerId ? this.lbs.get(state.record.loadBalancerId) : undefined;
@@ -111,14 +134,14 @@ export class HeartbeatProcessor {
     if (now - loadedAt >= ttl) {
       if (ttl === 0) {
         // status_cache_ttl = 0: every heartbeat is judged against a fresh read (tests, tiny fleets).
-        this.wait(message, receivedAt);
-        return;
+        this.wait(materialize ? materialize() : message, receivedAt);
+        return null;
       }
       // Stale-while-revalidate: judge this heartbeat on what we know and refresh in the background, so
       // a fleet's snapshots expiring together never stalls the receive path.
       this.refresh(message.id);
     }
-    this.apply(state, message, receivedAt);
+    return state;
   }
 
   private refresh(amphoraId: string): void {
@@ -186,7 +209,7 @@ export class HeartbeatProcessor {
     }
   }
 
-  private apply(state: AmphoraState, message: HeartbeatMessage, receivedAt: number): void {
+  private apply(state: AmphoraState, message: HeartbeatMessage, receivedAt: number, versionKey?: string, stats?: number[]): void {
     const record = state.record;
     if (!record) {
       this.ignored.inc({ reason: 'unknown_amphora' });
@@ -227,17 +250,23 @@ export class HeartbeatProcessor {
         expected: lb.listeners.filter((l) => l.enabled).length,
       });
     }
-    const decision = decideStatuses(lb, message);
-    const changes = diffStatuses(lb, decision);
-    if (changes.loadBalancer || changes.listeners.length || changes.pools.length || changes.members.length) {
-      applyChanges(lb, changes);
-      for (const [id, s] of changes.members) this.writes.members.set(id, s);
-      for (const [id, s] of changes.pools) this.writes.pools.set(id, s);
-      for (const [id, s] of changes.listeners) this.writes.listeners.set(id, s);
-      if (changes.loadBalancer) this.writes.loadBalancers.set(lb.id, changes.loadBalancer);
+    // The same message version judged against the same snapshot gives the same statuses: skip the rules.
+    if (!versionKey || state.decidedKey !== versionKey || state.decidedLb !== lbState) {
+      const decision = decideStatuses(lb, message);
+      const changes = diffStatuses(lb, decision);
+      if (changes.loadBalancer || changes.listeners.length || changes.pools.length || changes.members.length) {
+        applyChanges(lb, changes);
+        for (const [id, s] of changes.members) this.writes.members.set(id, s);
+        for (const [id, s] of changes.pools) this.writes.pools.set(id, s);
+        for (const [id, s] of changes.listeners) this.writes.listeners.set(id, s);
+        if (changes.loadBalancer) this.writes.loadBalancers.set(lb.id, changes.loadBalancer);
+      }
+      for (const w of decision.warnings) this.warnOnce(`${w.kind}:${'memberId' in w ? w.memberId : 'poolId' in w ? w.poolId : w.listenerId}`, { msg: 'unexpected status in heartbeat, left unchanged', amphora_id: message.id, ...w });
+      state.decidedKey = versionKey;
+      state.decidedLb = lbState;
     }
-    for (const w of decision.warnings) this.warnOnce(`${w.kind}:${'memberId' in w ? w.memberId : 'poolId' in w ? w.poolId : w.listenerId}`, { msg: 'unexpected status in heartbeat, left unchanged', amphora_id: message.id, ...w });
-    this.stats.add(message, receivedAt);
+    if (stats) this.stats.addTuples(message.id, Object.keys(message.listeners ?? {}), stats, message.ver, receivedAt);
+    else this.stats.add(message, receivedAt);
     this.processed.inc();
     this.processedCount++;
   }

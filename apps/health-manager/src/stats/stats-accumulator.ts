@@ -83,6 +83,19 @@ export class StatsAccumulator {
     return taken;
   }
 
+  /**
+   * The same from a compact decode-thread entry: the listener ids of the message it repeats, and five
+   * numbers per listener in that order (rx, tx, conns, totconns, ereq).
+   */
+  addTuples(amphoraId: string, listenerIds: string[], values: number[], ver: number | undefined, receivedAt: number): number {
+    const listeners: Record<string, { stats: Record<string, number> }> = {};
+    listenerIds.forEach((id, i) => {
+      const o = i * 5;
+      listeners[id] = { stats: { rx: values[o], tx: values[o + 1], conns: values[o + 2], totconns: values[o + 3], ereq: values[o + 4] } };
+    });
+    return this.add({ id: amphoraId, ver, listeners: listeners as never }, receivedAt);
+  }
+
   /** Everything accumulated so far; the accumulator starts empty again. */
   drain(): StatsRow[] {
     const out = [...this.rows.values()];
