@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { LocalCertificateAuthority } from '../../../../../certificates/src';
 import { AmphoraBootConfig, VM_LAYOUT } from '../amphora-config';
 import { readConfigDriveFile, writeConfigDrive } from '../config-drive';
-import { findLinkByMac, installAgentFiles, readConfigDrive } from './firstboot';
+import { findLinkByMac, installAgentFiles, layoutFromArgs, readConfigDrive } from './firstboot';
 
 const ca = LocalCertificateAuthority.create({ commonName: 'spec CA' });
 
@@ -64,6 +64,15 @@ describe('first boot', () => {
     tampered.agent.heartbeat_key = 'x\n[amphora_agent]\nplatform = netns';
     writeFileSync(path.join(out, 'amphora.json'), JSON.stringify(tampered));
     expect(() => readConfigDrive(out)).toThrow(/heartbeat_key/);
+  });
+
+  it('takes the platform from --platform (systemd on the Debian image, procd on OpenWrt)', () => {
+    expect(layoutFromArgs([]).platform).toBe('systemd');
+    expect(layoutFromArgs(['--platform', 'procd'])).toEqual({ ...VM_LAYOUT, platform: 'procd' });
+    expect(() => layoutFromArgs(['--platform', 'netns'])).toThrow(/--platform/);
+    const cfg = config();
+    installAgentFiles(dir, { config: cfg, serverPem: ca.issueServerCertificate(cfg.amphora_id).bundlePem, clientCaPem: ca.certificatePem }, layoutFromArgs(['--platform', 'procd']));
+    expect(readFileSync(dir + VM_LAYOUT.configFile, 'utf8')).toContain('platform = procd');
   });
 
   it('refuses to write a config drive from a bad document', async () => {

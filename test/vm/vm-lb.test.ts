@@ -1,0 +1,92 @@
+import { mkdtempSync, promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { LocalLbHarness } from '../support/lb-harness';
+import { ensureImage, IMAGE_DIR } from './vm.fixture';
+
+/**
+ * Load balancers on VM amphorae through the API: the worker's flows with compute_driver = qemu and the
+ * local network driver (management bridge in the root namespace, tenant bridges in a namespace).
+ * SINGLE (one VM) and ACTIVE_STANDBY (two VMs): create → ACTIVE, traffic through the VIP to a backend,
+ * cascade delete → every VM, TAP and overlay gone. Three VM boots.
+ */
+jest.setTimeout(2_400_000);
+
+describe('load balancers on qemu amphorae', () => {
+  let h: LocalLbHarness;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'vm-lb-'));
+
+  beforeAll(async () => {
+    await ensureImage();
+    h = await LocalLbHarness.start({
+      // VM state under a data dir of this test's own; images shared (built once).
+      env: { OCTAVIA_TS_COMPUTE_DRIVER: 'qemu', OCTAVIA_TS_IMAGE_DIR: IMAGE_DIR, OCTAVIA_TS_DATA_DIR: dataDir },
+      ini: '[haproxy_amphora]\nconnection_max_retries = 180\nconnection_retry_interval = 5\n',
+    });
+  });
+
+  afterAll(async () => {
+    // Anything a failed test left: delete the VMs through the driver before the harness removes the rest.
+    const { QemuComputeDriver } = await import('../../libs/drivers/src/compute/qemu/qemu.compute-driver');
+    const driver = new QemuComputeDriver({ dataDir: h.config.dataDir, imageDir: IMAGE_DIR, installMissing: false });
+    const ids: Array<{ compute_id: string | null }> = await h.ds.query(`SELECT compute_id FROM amphora`).catch(() => []);
+    for (const r of ids) if (r.compute_id?.startsWith('qemu-')) await driver.delete(r.compute_id).catch(() => undefined);
+    await h.close();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function vmsRunning(): Promise<string[]> {
+    const dir = path.join(h.config.dataDir, 'qemu', 'vms');
+    return (await fs.readdir(dir).catch(() => [])).filter((n) => n.startsWith('qemu-'));
+  }
+
+  for (const topology of ['SINGLE', 'ACTIVE_STANDBY'] as const) {
+    it(`${topology}: create → ACTIVE on VMs, traffic through the VIP, cascade delete removes the VMs`, async () => {
+      const net = await h.createNetwork(`vm${topology === 'SINGLE' ? 's' : 'a'}`);
+      const client = await h.addHost(net, `c${topology === 'SINGLE' ? 's' : 'a'}`, 50);
+      const backend = await h.addHost(net, `b${topology === 'SINGLE' ? 's' : 'a'}`, 11);
+      await h.startBackend(backend, net.ip(11), 8080, `backend-${topology}`);
+      let flavorId: string | undefined;
+      if (topology === 'ACTIVE_STANDBY') {
+        const fp = await h.api.call('POST', '/v2/lbaas/flavorprofiles', {
+          flavorprofile: { name: 'vm-act-stby', provider_name: 'amphora', flavor_data: JSON.stringify({ loadbalancer_topology: 'ACTIVE_STANDBY' }) },
+        });
+        expect(fp.status).toBe(201);
+        const fl = await h.api.call('POST', '/v2/lbaas/flavors', { flavor: { name: 'vm-act-stby', flavor_profile_id: fp.body.flavorprofile.id, enabled: true } });
+        expect(fl.status).toBe(201);
+        flavorId = fl.body.flavor.id;
+      }
+      const t0 = Date.now();
+      const res = await h.api.call('POST', '/v2/lbaas/loadbalancers', {
+        loadbalancer: {
+          name: `vm-${topology}`,
+          vip_subnet_id: net.subnetId,
+          ...(flavorId ? { flavor_id: flavorId } : {}),
+          listeners: [{ protocol: 'HTTP', protocol_port: 80, default_pool: { name: 'pool1', protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', members: [{ address: net.ip(11), protocol_port: 8080 }] } }],
+        },
+      });
+      expect({ status: res.status, body: res.status === 201 ? null : res.body }).toEqual({ status: 201, body: null });
+      const lbId = res.body.loadbalancer.id;
+      const vip = res.body.loadbalancer.vip_address;
+      await h.waitLbStatus(lbId, 'ACTIVE', 1_500_000);
+      const activeSeconds = (Date.now() - t0) / 1000;
+      let body = '';
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline && !(body = await h.curl(client, `http://${vip}/`, 3)).startsWith('backend')) await new Promise((r) => setTimeout(r, 500));
+      expect(body).toBe(`backend-${topology}`);
+      process.stdout.write(`${topology}: create → ACTIVE ${activeSeconds.toFixed(1)} s, first byte via VIP ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+
+      const amps: Array<{ compute_id: string; role: string }> = await h.ds.query(`SELECT compute_id, role FROM amphora WHERE load_balancer_id = $1 AND status <> 'DELETED'`, [lbId]);
+      expect(amps.length).toBe(topology === 'SINGLE' ? 1 : 2);
+      for (const a of amps) expect(a.compute_id).toMatch(/^qemu-/);
+      expect((await vmsRunning()).length).toBe(amps.length);
+
+      await h.api.call('DELETE', `/v2/lbaas/loadbalancers/${lbId}?cascade=true`);
+      await h.waitLbGone(lbId, 300_000);
+      expect(await vmsRunning()).toEqual([]);
+      const left = await h.leftovers();
+      expect(left.amphorae).toBe(0);
+      expect(left.bridgeLinks).toEqual([]);
+    });
+  }
+});
