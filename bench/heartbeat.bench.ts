@@ -179,12 +179,13 @@ async function main(): Promise<void> {
         const received = d('octavia_hm_packets_received_total');
         const processed = d('octavia_hm_heartbeats_processed_total');
         const late = d('octavia_hm_heartbeats_ignored_total{reason="late"}');
+        const shed = d('octavia_hm_packets_dropped_total{reason="overload"}');
         const statements = d('octavia_hm_db_statements_total:sum');
         const rss = (after.get('process_resident_memory_bytes') ?? 0) / 1024 / 1024;
         const loss = sent ? (100 * (sent - received)) / sent : 0;
         const line =
           `decode threads ${threads}: offered ${Math.round(sent / secs).toLocaleString()}/s, processed ${Math.round(processed / secs).toLocaleString()} heartbeats/s ` +
-          `(${(processed / secs / TARGET).toFixed(2)}x of ${TARGET.toLocaleString()}/s target), packet loss ${loss.toFixed(2)} %, late ${late}, ` +
+          `(${(processed / secs / TARGET).toFixed(2)}x of ${TARGET.toLocaleString()}/s target), packet loss ${loss.toFixed(2)} %, shed ${Math.round(shed / secs).toLocaleString()}/s, late ${late}, ` +
           `${(statements / secs).toFixed(1)} db statements/s, RSS ${rss.toFixed(0)} MiB`;
         console.log(line);
         results.push(line);

@@ -41,6 +41,7 @@ interface LbState {
 const MAX_WAITING_PER_AMPHORA = 8;
 const LOAD_BATCH = 5000;
 const MAX_UNKNOWN = 10000;
+const REFRESH_GATHER_MS = 250;
 
 /**
  * The in-memory heart of the health manager: last known state per amphora and load balancer, the
@@ -148,8 +149,9 @@ export class HeartbeatProcessor {
     if (this.waiting.has(amphoraId)) return;
     this.waiting.set(amphoraId, []);
     if (!this.loading) {
+      // Background refreshes are gathered for a moment: a few large reads instead of many small ones.
       this.loading = true;
-      setImmediate(() => void this.loadWaiting());
+      setTimeout(() => void this.loadWaiting(), REFRESH_GATHER_MS);
     }
   }
 
