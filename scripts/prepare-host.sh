@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
-for pair in haproxy:haproxy keepalived:keepalived ip:iproute2 curl:curl ps:procps; do
+for pair in haproxy:haproxy keepalived:keepalived ip:iproute2 curl:curl ps:procps arping:iputils-arping; do
   command -v "${pair%%:*}" >/dev/null || [ -x "/usr/sbin/${pair%%:*}" ] || need+=("${pair#*:}")
 done
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)

@@ -114,6 +114,45 @@ describe('SINGLE load balancer in network namespaces', () => {
     }
   });
 
+  it('carries out the admin amphora API: config update, certificate rotation and failover', async () => {
+    const [amp] = await h.ds.query(`SELECT id, cert_expiration FROM amphora WHERE load_balancer_id = $1 AND status = 'ALLOCATED'`, [lbId]);
+    const admin = { 'x-roles': 'admin' };
+    expect((await h.api.call('PUT', `/v2/octavia/amphorae/${amp.id}/config`, undefined, admin)).status).toBe(202);
+    const flowDone = async (kind: string) => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const rows = await h.ds.query(`SELECT status, error FROM flow WHERE kind = $1 AND target_id = $2 ORDER BY created_at DESC LIMIT 1`, [kind, amp.id]);
+        if (rows[0] && ['SUCCEEDED', 'FAILED'].includes(rows[0].status)) return rows[0];
+        if (Date.now() > deadline) throw new Error(`${kind} did not finish`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    expect(await flowDone('amphora.config')).toEqual({ status: 'SUCCEEDED', error: null });
+
+    // Rotation as the housekeeper starts it: a flow record and a dispatch.
+    const flowId = require('node:crypto').randomUUID();
+    await h.ds.query(
+      `INSERT INTO flow (id, kind, load_balancer_id, target_id, payload, status, priority, attempts, created_at) VALUES ($1, 'amphora.cert_rotate', $2, $3, '{}', 'PENDING', 40, 0, now() AT TIME ZONE 'utc')`,
+      [flowId, lbId, amp.id],
+    );
+    await h.dispatcher.dispatch(flowId, 'amphora.cert_rotate', 40);
+    expect(await flowDone('amphora.cert_rotate')).toEqual({ status: 'SUCCEEDED', error: null });
+    const [rotated] = await h.ds.query(`SELECT cert_expiration, cert_busy FROM amphora WHERE id = $1`, [amp.id]);
+    expect(rotated.cert_busy).toBe(false);
+    expect(new Date(rotated.cert_expiration).getTime()).toBeGreaterThanOrEqual(new Date(amp.cert_expiration).getTime());
+    // The agent still answers the controller with the new certificate: a config push works.
+    expect((await h.api.call('PUT', `/v2/lbaas/pools/${poolId}/members/${members[1]}`, { member: { admin_state_up: true } })).status).toBe(200);
+    await h.waitLbStatus(lbId, 'ACTIVE');
+
+    expect((await h.api.call('PUT', `/v2/octavia/amphorae/${amp.id}/failover`, undefined, admin)).status).toBe(202);
+    expect(await flowDone('amphora.failover')).toEqual({ status: 'SUCCEEDED', error: null });
+    await h.waitLbStatus(lbId, 'ACTIVE');
+    const amps = await h.ds.query(`SELECT id, status FROM amphora WHERE load_balancer_id = $1 AND status <> 'DELETED'`, [lbId]);
+    expect(amps).toHaveLength(1);
+    expect(amps[0].id).not.toBe(amp.id);
+    expect(await spread(4)).toEqual({ 'backend-1': 2, 'backend-2': 2 });
+  });
+
   it('deletes everything: no namespace, process, bridge port, amphora, port or pending row left', async () => {
     expect((await h.api.call('DELETE', `/v2/lbaas/loadbalancers/${lbId}?cascade=true`)).status).toBe(204);
     await h.waitLbGone(lbId);

@@ -40,7 +40,7 @@ export class LocalLbHarness {
   config!: OctaviaConfig;
   network!: LocalNetworkDriver;
   env: Record<string, string> = {};
-  private dispatcher!: BullmqFlowDispatcher;
+  dispatcher!: BullmqFlowDispatcher;
 
   static async start(opts: { workers?: number; env?: Record<string, string>; redisUrl?: string; ini?: string } = {}): Promise<LocalLbHarness> {
     const h = new LocalLbHarness();

@@ -77,7 +77,7 @@ export class EmbeddedServices {
 
   /** The data plane's binaries: HAProxy, keepalived and iproute2 (network-namespace amphorae). */
   ensureDataPlanePackages(): void {
-    const missing = [['haproxy', 'haproxy'], ['keepalived', 'keepalived'], ['ip', 'iproute2']].filter(([bin]) => !existsOnPath(bin)).map(([, pkg]) => pkg);
+    const missing = [['haproxy', 'haproxy'], ['keepalived', 'keepalived'], ['ip', 'iproute2'], ['arping', 'iputils-arping']].filter(([bin]) => !existsOnPath(bin)).map(([, pkg]) => pkg);
     if (missing.length) this.aptInstall(missing);
   }
 }

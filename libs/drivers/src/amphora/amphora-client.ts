@@ -87,7 +87,11 @@ export class AmphoraClient {
         },
       );
       const connectTimer = setTimeout(() => req.destroy(new Error(`connect timeout after ${t.connectTimeoutMs} ms`)), t.connectTimeoutMs);
-      req.on('socket', (s) => s.once('secureConnect', () => clearTimeout(connectTimer)));
+      req.on('socket', (s) => {
+        // A kept-alive socket is already connected: no connect phase to time.
+        if (!s.connecting && (s as import('node:tls').TLSSocket).encrypted) clearTimeout(connectTimer);
+        else s.once('secureConnect', () => clearTimeout(connectTimer));
+      });
       req.setTimeout(t.readTimeoutMs, () => req.destroy(new Error(`read timeout after ${t.readTimeoutMs} ms`)));
       req.on('error', (e) => {
         clearTimeout(connectTimer);
