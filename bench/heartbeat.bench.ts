@@ -9,8 +9,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { encodeHeartbeat } from '../libs/heartbeat/src';
@@ -143,6 +143,12 @@ async function blast(fleet: Fleet, rate: number, seconds: number): Promise<numbe
   return sent;
 }
 
+/** CPU seconds (user + system, all threads) a process has used, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function waitForStatus(): Promise<void> {
   for (let i = 0; i < 150; i++) {
     try {
@@ -170,10 +176,12 @@ async function main(): Promise<void> {
         await blast(fleet, Math.min(RATE, 20000), fleet.packets.length / Math.min(RATE, 20000));
         await new Promise((r) => setTimeout(r, 2000));
         const before = await scrape();
+        const cpu0 = cpuSeconds(hm.pid!);
         const t0 = Date.now();
         const sent = await blast(fleet, RATE, SECONDS);
         await new Promise((r) => setTimeout(r, 1000)); // let queued packets drain
         const after = await scrape();
+        const cpu = cpuSeconds(hm.pid!) - cpu0;
         const secs = (Date.now() - t0 - 1000) / 1000;
         const d = (k: string) => (after.get(k) ?? 0) - (before.get(k) ?? 0);
         const received = d('octavia_hm_packets_received_total');
@@ -186,7 +194,8 @@ async function main(): Promise<void> {
         const line =
           `decode threads ${threads}: offered ${Math.round(sent / secs).toLocaleString()}/s, processed ${Math.round(processed / secs).toLocaleString()} heartbeats/s ` +
           `(${(processed / secs / TARGET).toFixed(2)}x of ${TARGET.toLocaleString()}/s target), packet loss ${loss.toFixed(2)} %, shed ${Math.round(shed / secs).toLocaleString()}/s, late ${late}, ` +
-          `${(statements / secs).toFixed(1)} db statements/s, RSS ${rss.toFixed(0)} MiB`;
+          `${(statements / secs).toFixed(1)} db statements/s, RSS ${rss.toFixed(0)} MiB; manager CPU ${(cpu / secs).toFixed(2)} cores, ` +
+          `${processed ? ((cpu * 1e6) / processed).toFixed(1) : '-'} µs CPU per processed heartbeat (host load average ${loadavg()[0].toFixed(1)})`;
         console.log(line);
         results.push(line);
       } finally {
