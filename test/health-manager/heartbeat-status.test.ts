@@ -191,6 +191,40 @@ describe('health manager: heartbeats to statuses', () => {
     expect(await status('load_balancer', tree.lbId)).toBe('ONLINE');
   });
 
+  it('with a long snapshot cache, repeats travel compactly and status changes still land (and flip back)', async () => {
+    const cached = await startHm(hmConfig(db.url, { healthUpdateThreads: 1, statusCacheTtl: 600 }), { scanTimer: false });
+    try {
+      const tree = await seedLoadBalancer(db, { members: 2, operatingStatus: 'OFFLINE' });
+      const m0 = tree.memberIds[0][0];
+      const done = () => metricValue(cached, 'octavia_hm_heartbeats_processed_total');
+      const send = async (members: Record<string, string>, rx: number) => {
+        const before = done();
+        await sendHeartbeat(cached, heartbeatFor(tree, undefined, { members, stats: { rx, tx: 0, conns: rx, totconns: 1, ereq: 0 } }));
+        await waitFor(async () => done() > before, 10000, 'processing');
+        await cached.flushNow();
+      };
+      const updates = () => metricValue(cached, 'octavia_hm_db_statements_total', { statement: 'update_member_status' });
+      await send({ [m0]: 'DOWN' }, 1);
+      expect(await status('member', m0)).toBe('ERROR');
+      const afterFirst = updates();
+      await send({ [m0]: 'DOWN' }, 2); // compact repeat: no rules, no writes
+      await send({ [m0]: 'DOWN' }, 3);
+      expect(updates()).toBe(afterFirst);
+      expect(metricValue(cached, 'octavia_hm_heartbeats_compact_total')).toBe(2);
+      await send({ [m0]: 'UP' }, 4);
+      expect(await status('member', m0)).toBe('ONLINE');
+      expect(await status('load_balancer', tree.lbId)).toBe('ONLINE');
+      await send({ [m0]: 'DOWN' }, 5);
+      expect(await status('member', m0)).toBe('ERROR');
+      expect(await status('load_balancer', tree.lbId)).toBe('DEGRADED');
+      const [row] = await db.q(`SELECT bytes_in, active_connections, total_connections FROM listener_statistics WHERE listener_id = $1`, [tree.listenerIds[0]]);
+      expect(row).toEqual({ bytes_in: '15', active_connections: 5, total_connections: '5' });
+      expect(metricValue(cached, 'octavia_hm_packets_dropped_total', { reason: 'desync' })).toBe(0);
+    } finally {
+      await cached.stop();
+    }
+  });
+
   describe('packets that must leave the database untouched', () => {
     let tree: Awaited<ReturnType<typeof seedLoadBalancer>>;
     beforeAll(async () => {

@@ -152,6 +152,20 @@ export class StaleScanner {
                  (extract(epoch from h.next_failover_at) * 1000)::float8 AS next_ms`,
       [now, this.opts.retryInitialDelayMs, this.opts.retryMaxDelayMs],
     );
+    // A claim whose flow record vanished (deleted by hand, lost restore) would stay busy forever: retry it.
+    const orphans = await this.db.query<{ amphora_id: string; failover_attempts: number; next_ms: number }>(
+      'settle_orphan_claims',
+      `UPDATE amphora_health h
+          SET busy = false, claimed_by = NULL, claimed_at = NULL, failover_flow_id = NULL,
+              next_failover_at = ${tsParam(1)} + make_interval(secs => LEAST($3::float8, $2::float8 * power(2, GREATEST(h.failover_attempts - 1, 0))) / 1000)
+        WHERE h.failover_flow_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM flow f WHERE f.id = h.failover_flow_id)
+       RETURNING h.amphora_id, h.failover_attempts, (extract(epoch from h.next_failover_at) * 1000)::float8 AS next_ms`,
+      [now, this.opts.retryInitialDelayMs, this.opts.retryMaxDelayMs],
+    );
+    for (const o of orphans) {
+      result.retryScheduled.push({ amphoraId: o.amphora_id, attempts: o.failover_attempts, nextFailoverAt: o.next_ms });
+      this.logger.error({ msg: 'failover claim without its flow record; the amphora will be retried', amphora_id: o.amphora_id });
+    }
     for (const f of failed) {
       result.retryScheduled.push({ amphoraId: f.amphora_id, attempts: f.failover_attempts, nextFailoverAt: f.next_ms });
       this.logger.error({

@@ -48,6 +48,7 @@ export class HeartbeatReceiver {
   private readonly received;
   private readonly dropped;
   private readonly decode;
+  private readonly compacted;
   private lastSampleLog = 0;
 
   constructor(
@@ -60,6 +61,10 @@ export class HeartbeatReceiver {
     this.dropped = metrics.counter(
       'octavia_hm_packets_dropped_total',
       'Heartbeat datagrams dropped before processing, by reason (bad_hmac, oversize, too_short, bad_zlib, inflated_oversize, bad_json, bad_payload, overload).',
+    );
+    this.compacted = metrics.counter(
+      'octavia_hm_heartbeats_compact_total',
+      'Heartbeats a decode thread passed on as statistics only (statuses identical to its previous full message).',
     );
     this.decode = createHeartbeatDecoder(opts.heartbeatKey, { maxPacketBytes: opts.maxPacketBytes });
   }
@@ -188,7 +193,10 @@ export class HeartbeatReceiver {
         const full = fulls.get(id);
         // Cannot happen while batches from one thread arrive in order; counted rather than trusted.
         if (!full || full.version !== version) this.dropped.inc({ reason: 'desync' });
-        else this.sink.compact(full.message, `${worker}:${version}`, stats, receivedAt);
+        else {
+          this.compacted.inc();
+          this.sink.compact(full.message, `${worker}:${version}`, stats, receivedAt);
+        }
       }
     }
   }

@@ -155,11 +155,6 @@ export class HeartbeatProcessor {
     }
   }
 
-  /** Forgets an amphora (after failover, the next heartbeat re-reads the database). */
-  forget(amphoraId: string): void {
-    this.amphorae.delete(amphoraId);
-  }
-
   private wait(message: HeartbeatMessage, receivedAt: number): void {
     let q = this.waiting.get(message.id);
     if (!q) this.waiting.set(message.id, (q = []));
