@@ -225,6 +225,51 @@ describe('health manager: heartbeats to statuses', () => {
     }
   });
 
+  it('with a long snapshot cache, a listener or member added since the last read is picked up within a second or two', async () => {
+    const cached = await startHm(hmConfig(db.url, { healthUpdateThreads: 1, statusCacheTtl: 600 }), { scanTimer: false });
+    try {
+      const tree = await seedLoadBalancer(db, { members: 1, listeners: 2 });
+      const [l0, l1] = tree.listenerIds;
+      await db.q(`UPDATE listener SET enabled = false WHERE id = $1`, [l1]);
+      const amp = tree.amphoraIds[0];
+      const done = () => metricValue(cached, 'octavia_hm_heartbeats_processed_total');
+      const lastUpdate = async () => (await db.q(`SELECT (extract(epoch from last_update) * 1000)::float8 AS ms FROM amphora_health WHERE amphora_id = $1`, [amp]))[0]?.ms ?? 0;
+      const beat = async () => {
+        const before = done();
+        await sendHeartbeat(cached, heartbeatFor(tree));
+        await waitFor(async () => done() > before, 10000, 'processing');
+        await cached.flushNow();
+      };
+      // The snapshot is read with l1 disabled: a heartbeat reporting both listeners is a count mismatch.
+      await sendHeartbeat(cached, heartbeatFor(tree, undefined, { listener: { 1: null }, pool: { 1: null } }));
+      await waitFor(async () => (await lastUpdate()) > 0, 10000, 'first liveness');
+      await db.q(`UPDATE listener SET enabled = true WHERE id = $1`, [l1]); // enabled by the API + worker meanwhile
+      const newMember = randomUUID();
+      await db.q(
+        `INSERT INTO member (id, project_id, pool_id, ip_address, protocol_port, weight, backup, enabled, provisioning_status, operating_status, created_at)
+         VALUES ($1, 'project-a', $2, '10.0.0.99', 80, 1, false, true, 'ACTIVE', 'OFFLINE', now() AT TIME ZONE 'utc')`,
+        [newMember, tree.poolIds[0]],
+      );
+      tree.memberIds[0].push(newMember);
+      await new Promise((r) => setTimeout(r, 1100)); // older than the 1 s re-read guard
+      const before = await lastUpdate();
+      await beat(); // mismatch (snapshot says 1 enabled listener) → re-read
+      await waitFor(
+        async () => {
+          await beat();
+          return (await lastUpdate()) > before;
+        },
+        10000,
+        'liveness after the re-read',
+      );
+      expect(await status('member', newMember)).toBe('ONLINE');
+      expect(await status('listener', l1)).toBe('ONLINE');
+      expect(await status('listener', l0)).toBe('ONLINE');
+    } finally {
+      await cached.stop();
+    }
+  });
+
   describe('packets that must leave the database untouched', () => {
     let tree: Awaited<ReturnType<typeof seedLoadBalancer>>;
     beforeAll(async () => {

@@ -25,7 +25,9 @@ export interface ProcessorOptions {
 
 interface AmphoraState {
   record: AmphoraRecord | null;
+  /** When the snapshot expires is derived from this (jittered); readAt is when it was really read. */
   loadedAt: number;
+  readAt: number;
   /** Receive time of the last liveness queued for writing. */
   livenessQueuedAt: number;
   /** The message version whose statuses were last decided, and against which snapshot. */
@@ -36,12 +38,15 @@ interface AmphoraState {
 interface LbState {
   snapshot: LoadBalancerSnapshot;
   loadedAt: number;
+  readAt: number;
 }
 
 const MAX_WAITING_PER_AMPHORA = 8;
 const LOAD_BATCH = 5000;
 const MAX_UNKNOWN = 10000;
 const REFRESH_GATHER_MS = 250;
+/** A snapshot that disagrees with a heartbeat is re-read if it is older than this. */
+const MISMATCH_REFRESH_MS = 1000;
 
 /**
  * The in-memory heart of the health manager: last known state per amphora and load balancer, the
@@ -145,6 +150,11 @@ export class HeartbeatProcessor {
     return state;
   }
 
+  private refreshIfOlder(state: AmphoraState, lbState: LbState, ageMs: number): void {
+    if (this.opts.statusCacheTtlMs === 0) return; // every heartbeat reads anyway
+    if (this.opts.now() - Math.min(state.readAt, lbState.readAt) >= ageMs && state.record) this.refresh(state.record.id);
+  }
+
   private refresh(amphoraId: string): void {
     if (this.waiting.has(amphoraId)) return;
     this.waiting.set(amphoraId, []);
@@ -185,18 +195,19 @@ export class HeartbeatProcessor {
         }
         // Spread the next expiry over (ttl/2, ttl] so a fleet loaded at once does not expire at once.
         const jitter = () => this.opts.now() - Math.random() * this.opts.statusCacheTtlMs * 0.5;
-        for (const [lbId, snapshot] of loaded.loadBalancers) this.lbs.set(lbId, { snapshot, loadedAt: jitter() });
+        const readAt = this.opts.now();
+        for (const [lbId, snapshot] of loaded.loadBalancers) this.lbs.set(lbId, { snapshot, loadedAt: jitter(), readAt });
         for (const [id, messages] of batch) {
           if (!loaded.amphorae.has(id)) {
             // Remembered apart and bounded: a flood of made-up ids must not grow memory without limit.
             if (this.unknown.size >= MAX_UNKNOWN) this.unknown.clear();
             this.unknown.set(id, this.opts.now());
             this.amphorae.delete(id);
-            for (const [message] of messages) this.apply({ record: null, loadedAt: 0, livenessQueuedAt: 0 }, message, 0);
+            for (const [message] of messages) this.apply({ record: null, loadedAt: 0, readAt: 0, livenessQueuedAt: 0 }, message, 0);
             continue;
           }
           const prev = this.amphorae.get(id);
-          const state: AmphoraState = { record: loaded.amphorae.get(id) ?? null, loadedAt: jitter(), livenessQueuedAt: prev?.livenessQueuedAt ?? 0 };
+          const state: AmphoraState = { record: loaded.amphorae.get(id) ?? null, loadedAt: jitter(), readAt, livenessQueuedAt: prev?.livenessQueuedAt ?? 0 };
           this.amphorae.set(id, state);
           for (const [message, receivedAt] of messages) this.apply(state, message, receivedAt);
         }
@@ -240,6 +251,9 @@ export class HeartbeatProcessor {
       }
     } else {
       this.mismatch.inc();
+      // Perhaps our snapshot is behind (a listener was just added or enabled): read it again now rather
+      // than after status_cache_ttl, or a fast heartbeat_timeout would fail a healthy amphora over.
+      this.refreshIfOlder(state, lbState, MISMATCH_REFRESH_MS);
       this.warnOnce(`count:${message.id}`, {
         msg: 'amphora reports a different number of listeners than expected; liveness not refreshed',
         amphora_id: message.id,
@@ -261,6 +275,7 @@ export class HeartbeatProcessor {
       for (const w of decision.warnings) this.warnOnce(`${w.kind}:${'memberId' in w ? w.memberId : 'poolId' in w ? w.poolId : w.listenerId}`, { msg: 'unexpected status in heartbeat, left unchanged', amphora_id: message.id, ...w });
       state.decidedKey = versionKey;
       state.decidedLb = lbState;
+      if (decision.unknownObjects) this.refreshIfOlder(state, lbState, MISMATCH_REFRESH_MS);
     }
     if (stats) this.stats.addTuples(message.id, Object.keys(message.listeners ?? {}), stats, message.ver, receivedAt);
     else this.stats.add(message, receivedAt);

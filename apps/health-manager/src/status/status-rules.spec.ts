@@ -317,3 +317,13 @@ describe('diff and apply', () => {
     });
   });
 });
+
+describe('outdated snapshot detection', () => {
+  it('flags listeners or members the snapshot does not know', () => {
+    expect(decideStatuses(lb(), v3('OPEN', { status: 'UP', members: { [M1]: 'UP', [M2]: 'UP' } })).unknownObjects).toBe(false);
+    expect(decideStatuses(lb(), v3('OPEN', { status: 'UP', members: { [M1]: 'UP', [M2]: 'UP', [M3]: 'UP' } })).unknownObjects).toBe(true);
+    const two = v3('OPEN', null);
+    two.listeners![L2] = { status: 'OPEN', stats: { tx: 0, rx: 0, conns: 0, totconns: 0, ereq: 0 } };
+    expect(decideStatuses(lb(), two).unknownObjects).toBe(true);
+  });
+});

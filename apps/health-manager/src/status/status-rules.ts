@@ -51,6 +51,8 @@ export interface StatusDecision {
   pools: Map<string, OperatingStatus>;
   members: Map<string, OperatingStatus>;
   warnings: Warning[];
+  /** The heartbeat names a listener, pool or member the snapshot does not have (the snapshot is outdated). */
+  unknownObjects: boolean;
 }
 
 export function messageVersion(message: HeartbeatMessage): number {
@@ -128,6 +130,7 @@ export function decideStatuses(lb: LoadBalancerSnapshot, message: HeartbeatMessa
     pools: new Map(),
     members: new Map(),
     warnings: [],
+    unknownObjects: false,
   };
   const listeners = reportedListeners(message) ?? {};
   const version = messageVersion(message);
@@ -155,6 +158,7 @@ export function decideStatuses(lb: LoadBalancerSnapshot, message: HeartbeatMessa
         lower('ERROR');
       } else decision.warnings.push({ kind: 'pool_status', poolId: dbPool.id, status: reported.status });
       const members = isObject(reported.members) ? (reported.members as Record<string, unknown>) : {};
+      if (Object.keys(members).length > dbPool.members.length) decision.unknownObjects = true;
       for (const member of dbPool.members) {
         const raw = Object.prototype.hasOwnProperty.call(members, member.id) ? members[member.id] : undefined;
         const status = memberStatusFor(raw, member.operatingStatus);
@@ -190,6 +194,7 @@ export function decideStatuses(lb: LoadBalancerSnapshot, message: HeartbeatMessa
     }
   }
   if (version >= 2) processPools(normalizePoolKeys(message.pools));
+  if (Object.keys(listeners).length > lb.listeners.length) decision.unknownObjects = true;
   for (const poolId of potentialOffline) {
     if (!processed.has(poolId)) decision.pools.set(poolId, 'OFFLINE');
   }
