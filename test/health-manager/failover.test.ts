@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { JsonLogger } from '../../libs/common/src';
@@ -22,6 +25,8 @@ import {
   TestDb,
   waitFor,
 } from './hm-fixture';
+
+const run = promisify(execFile);
 
 /**
  * Stale detection and failover claims on real PostgreSQL (and real BullMQ/worker where the queue matters):
@@ -147,6 +152,41 @@ describe('health manager: stale amphorae and failover', () => {
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }
+  });
+
+  it('two manager processes scanning flat out while amphorae keep going stale never claim one twice', async () => {
+    const amps: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      const t = await seedLoadBalancer(db, { members: 0, listeners: 0 });
+      amps.push(t.amphoraIds[0]);
+      await seedHealth(db, t.amphoraIds[0], 5);
+    }
+    const root = join(__dirname, '..', '..');
+    const startAt = Date.now() + 4000; // both processes compiled and connected before either scans
+    const child = (id: string) =>
+      run(process.execPath, ['-r', join(root, 'scripts', 'swc-register.js'), join(__dirname, 'race-manager.ts'), db.url, id, String(startAt), '4000'], {
+        cwd: root,
+        env: { ...process.env, TZ: 'UTC' },
+      });
+    const racing = Promise.all([child('proc-a'), child('proc-b')]);
+    await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now()) + 200));
+    // Waves of 10 amphorae go stale every 100 ms while both managers are scanning.
+    for (let wave = 0; wave < 15; wave++) {
+      await db.q(`UPDATE amphora_health SET last_update = now() AT TIME ZONE 'utc' - interval '100 seconds' WHERE amphora_id = ANY($1::uuid[])`, [
+        amps.slice(wave * 10, wave * 10 + 10),
+      ]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const outputs = (await racing).map((r) => JSON.parse(r.stdout.trim().split('\n').pop()!) as { managerId: string; claimed: string[] });
+    const all = outputs.flatMap((o) => o.claimed);
+    expect(new Set(all).size).toBe(all.length);
+    expect(new Set(all)).toEqual(new Set(amps));
+    expect(outputs.every((o) => o.claimed.length > 0)).toBe(true); // both really competed
+    const flows = await db.q<{ target_id: string; n: number }>(`SELECT target_id, count(*)::int AS n FROM flow GROUP BY target_id`);
+    expect(flows).toHaveLength(150);
+    expect(flows.every((f) => f.n === 1)).toBe(true);
+    const owners = await db.q<{ claimed_by: string }>(`SELECT claimed_by FROM amphora_health`);
+    expect(new Set(owners.map((o) => o.claimed_by))).toEqual(new Set(['proc-a', 'proc-b']));
   });
 
   it('the circuit breaker holds with many stale amphorae, logs every scan, and reopens failover when heartbeats return', async () => {
