@@ -320,7 +320,7 @@ describe('health manager: heartbeats to statuses', () => {
     });
 
     it('a heartbeat that waited longer than heartbeat_interval before processing (replayed late)', async () => {
-      // The decode thread stamps the receive time; the main thread is then stalled past heartbeat_interval.
+      // The datagram is read (and stamped) and handed to the decode thread; the main thread then stalls past heartbeat_interval.
       const late = await startHm(hmConfig(db.url, { healthUpdateThreads: 1, heartbeatInterval: 1 }), { scanTimer: false });
       try {
         const before = await dbFingerprint(db);
