@@ -157,6 +157,47 @@ export async function seedLoadBalancer(
   return tree;
 }
 
+/** Many single-listener load balancers at once (one amphora, listener, pool and member each), for fleet tests. */
+export async function seedFleet(db: TestDb, n: number): Promise<Tree[]> {
+  const trees: Tree[] = Array.from({ length: n }, () => ({
+    lbId: randomUUID(),
+    amphoraIds: [randomUUID()],
+    listenerIds: [randomUUID()],
+    poolIds: [randomUUID()],
+    memberIds: [[randomUUID()]],
+  }));
+  const col = (f: (t: Tree) => string) => trees.map(f);
+  const now = `now() AT TIME ZONE 'utc'`;
+  await db.q(
+    `INSERT INTO load_balancer (id, project_id, provisioning_status, operating_status, enabled, topology, provider, created_at)
+     SELECT id, 'project-a', 'ACTIVE', 'ONLINE', true, 'SINGLE', 'amphora', ${now} FROM unnest($1::uuid[]) AS id`,
+    [col((t) => t.lbId)],
+  );
+  await db.q(
+    `INSERT INTO pool (id, project_id, load_balancer_id, protocol, lb_algorithm, enabled, provisioning_status, operating_status, created_at)
+     SELECT p, 'project-a', l, 'HTTP', 'ROUND_ROBIN', true, 'ACTIVE', 'ONLINE', ${now} FROM unnest($1::uuid[], $2::uuid[]) AS u(p, l)`,
+    [col((t) => t.poolIds[0]), col((t) => t.lbId)],
+  );
+  await db.q(
+    `INSERT INTO listener (id, project_id, load_balancer_id, protocol, protocol_port, connection_limit, enabled, provisioning_status, operating_status,
+                           default_pool_id, timeout_client_data, timeout_member_connect, timeout_member_data, timeout_tcp_inspect, created_at)
+     SELECT li, 'project-a', l, 'HTTP', 80, -1, true, 'ACTIVE', 'ONLINE', p, 50000, 5000, 50000, 0, ${now}
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS u(li, l, p)`,
+    [col((t) => t.listenerIds[0]), col((t) => t.lbId), col((t) => t.poolIds[0])],
+  );
+  await db.q(
+    `INSERT INTO member (id, project_id, pool_id, ip_address, protocol_port, weight, backup, enabled, provisioning_status, operating_status, created_at)
+     SELECT m, 'project-a', p, '10.0.0.1', 80, 1, false, true, 'ACTIVE', 'ONLINE', ${now} FROM unnest($1::uuid[], $2::uuid[]) AS u(m, p)`,
+    [col((t) => t.memberIds[0][0]), col((t) => t.poolIds[0])],
+  );
+  await db.q(
+    `INSERT INTO amphora (id, status, load_balancer_id, role, cert_busy, created_at)
+     SELECT a, 'ALLOCATED', l, 'STANDALONE', false, ${now} FROM unnest($1::uuid[], $2::uuid[]) AS u(a, l)`,
+    [col((t) => t.amphoraIds[0]), col((t) => t.lbId)],
+  );
+  return trees;
+}
+
 export async function seedAmphora(db: TestDb, lbId: string | null, status = 'ALLOCATED', certExpiration: Date | null = null): Promise<string> {
   const id = randomUUID();
   await db.q(
@@ -203,9 +244,7 @@ export function heartbeatFor(
 export async function sendPackets(port: number, packets: Buffer[]): Promise<void> {
   const socket = createSocket('udp4');
   try {
-    for (const p of packets) {
-      await new Promise<void>((resolve, reject) => socket.send(p, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
-    }
+    await Promise.all(packets.map((p) => new Promise<void>((resolve, reject) => socket.send(p, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())))));
   } finally {
     socket.close();
   }
