@@ -181,6 +181,18 @@ describe('health manager: heartbeats to statuses', () => {
     expect(row).toMatchObject({ bytes_in: '130', bytes_out: '260', active_connections: 4, total_connections: '12', request_errors: '1' });
   });
 
+  it('prunes state of silent amphorae; a returning amphora is simply read again', async () => {
+    const tree = await seedLoadBalancer(db, { operatingStatus: 'OFFLINE' });
+    await deliver(heartbeatFor(tree));
+    const tracked = () => metricValue(hm, 'octavia_hm_amphorae_tracked');
+    const before = tracked();
+    expect(hm.processor.prune(0)).toBeGreaterThanOrEqual(1);
+    expect(tracked()).toBeLessThan(before);
+    await db.q(`UPDATE member SET operating_status = 'OFFLINE' WHERE id = $1`, [tree.memberIds[0][0]]);
+    await deliver(heartbeatFor(tree));
+    expect(await status('member', tree.memberIds[0][0])).toBe('ONLINE');
+  });
+
   it('accepts a legacy binary-tagged heartbeat', async () => {
     const tree = await seedLoadBalancer(db, { operatingStatus: 'OFFLINE' });
     const z = deflateSync(JSON.stringify(heartbeatFor(tree)));

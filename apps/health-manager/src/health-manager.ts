@@ -203,6 +203,8 @@ export async function startHealthManager(config: OctaviaConfig, opts: HealthMana
     timers.push(t);
   };
   every(opts.flushIntervalMs ?? 250, () => flush());
+  // State of amphorae silent for ten timeouts (at least 10 min) is dropped; a returning one is simply re-read.
+  every(60000, async () => processor.prune(Math.max(600000, 10 * timeoutMs)));
   if (opts.scanTimer ?? true) every(hm.healthCheckInterval * 1000, scanNow);
   if (opts.housekeepingTimer ?? true) {
     every(hk.cleanupInterval * 1000, () =>

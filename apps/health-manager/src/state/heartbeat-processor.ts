@@ -30,6 +30,8 @@ interface AmphoraState {
   readAt: number;
   /** Receive time of the last liveness queued for writing. */
   livenessQueuedAt: number;
+  /** Receive time of the last heartbeat applied (for pruning amphorae that went away). */
+  seenAt?: number;
   /** The message version whose statuses were last decided, and against which snapshot. */
   decidedKey?: string;
   decidedLb?: LbState;
@@ -277,10 +279,30 @@ export class HeartbeatProcessor {
       state.decidedLb = lbState;
       if (decision.unknownObjects) this.refreshIfOlder(state, lbState, MISMATCH_REFRESH_MS);
     }
+    state.seenAt = receivedAt;
     if (stats) this.stats.addTuples(message.id, Object.keys(message.listeners ?? {}), stats, message.ver, receivedAt);
     else this.stats.add(message, receivedAt);
     this.processed.inc();
     this.processedCount++;
+  }
+
+  /**
+   * Drops state of amphorae silent for longer than `maxAgeMs` (failed over, deleted, moved to another
+   * manager) and load balancer snapshots no remaining amphora refers to, so memory follows the live fleet.
+   */
+  prune(maxAgeMs: number): number {
+    const now = this.opts.now();
+    let dropped = 0;
+    const used = new Set<string>();
+    for (const [id, state] of this.amphorae) {
+      if (now - (state.seenAt ?? state.readAt) > maxAgeMs) {
+        this.amphorae.delete(id);
+        dropped++;
+      } else if (state.record?.loadBalancerId) used.add(state.record.loadBalancerId);
+    }
+    for (const id of this.lbs.keys()) if (!used.has(id)) this.lbs.delete(id);
+    for (const [id, at] of this.unknown) if (now - at > this.opts.statusCacheTtlMs) this.unknown.delete(id);
+    return dropped;
   }
 
   /** At most one log line per key and minute: a misbehaving fleet must not flood the log. */
