@@ -75,7 +75,9 @@ describe('health manager: housekeeping', () => {
 
   it('`octavia-ts health-manager reset-breaker` records the operator acknowledgement', async () => {
     const root = join(__dirname, '..', '..');
-    const { stdout } = await run(process.execPath, [join(root, 'bin', 'octavia-ts'), 'health-manager', 'reset-breaker'], {
+    // The CLI from its sources (bin/octavia-ts would prefer a possibly stale dist/ build).
+    const cli = ['-r', join(root, 'scripts', 'swc-register.js'), join(root, 'apps', 'cli', 'src', 'main.ts')];
+    const { stdout } = await run(process.execPath, [...cli, 'health-manager', 'reset-breaker'], {
       cwd: root,
       env: { ...process.env, OCTAVIA_TS_DATABASE_URL: db.url, USER: 'ops-test' },
     });
