@@ -129,12 +129,12 @@ async function blast(fleet: Fleet, rate: number, seconds: number): Promise<numbe
     const tick = () => {
       const elapsed = process.hrtime.bigint() - started;
       if (elapsed >= endNs) return resolve();
-      const due = Math.min(Math.floor((Number(elapsed) / 1e9) * rate), sent + 2000);
+      const due = Math.min(Math.floor((Number(elapsed) / 1e9) * rate), sent + 5000);
       for (; sent < due; sent++) {
         socket.send(fleet.packets[next], UDP_PORT, '127.0.0.1');
         next = (next + 1) % fleet.packets.length;
       }
-      setImmediate(tick);
+      setTimeout(tick, 1); // a 1 ms pace, not a spinning loop: the sender must not eat the manager's core
     };
     tick();
   });
