@@ -73,6 +73,21 @@ describe('health manager: housekeeping', () => {
     }
   });
 
+  it('serves /healthz and Prometheus /metrics on its status port', async () => {
+    const hm = await startHm(hmConfig(db.url), { scanTimer: false, statusPort: 0 });
+    try {
+      const health = await fetch(`${hm.statusUrl}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      const text = await (await fetch(`${hm.statusUrl}/metrics`)).text();
+      for (const name of ['octavia_hm_packets_received_total', 'octavia_hm_failover_circuit_breaker_open', 'octavia_hm_stale_amphorae', 'process_resident_memory_bytes']) {
+        expect(text).toContain(`# TYPE ${name}`);
+      }
+    } finally {
+      await hm.stop();
+    }
+  });
+
   it('`octavia-ts health-manager reset-breaker` records the operator acknowledgement', async () => {
     const root = join(__dirname, '..', '..');
     // The CLI from its sources (bin/octavia-ts would prefer a possibly stale dist/ build).
