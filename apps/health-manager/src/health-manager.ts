@@ -207,12 +207,12 @@ export async function startHealthManager(config: OctaviaConfig, opts: HealthMana
   every(60000, async () => processor.prune(Math.max(600000, 10 * timeoutMs)));
   if (opts.scanTimer ?? true) every(hm.healthCheckInterval * 1000, scanNow);
   if (opts.housekeepingTimer ?? true) {
-    every(hk.cleanupInterval * 1000, () =>
-      housekeeping.cleanup().catch((err) => logger.error({ msg: 'housekeeping cleanup failed', error: String(err) })),
-    );
-    every(hk.certInterval * 1000, () =>
-      housekeeping.rotateCertificates().catch((err) => logger.error({ msg: 'certificate rotation scan failed', error: String(err) })),
-    );
+    const cleanup = () => housekeeping.cleanup().catch((err) => logger.error({ msg: 'housekeeping cleanup failed', error: String(err) }));
+    const rotate = () => housekeeping.rotateCertificates().catch((err) => logger.error({ msg: 'certificate rotation scan failed', error: String(err) }));
+    every(hk.cleanupInterval * 1000, cleanup);
+    every(hk.certInterval * 1000, rotate);
+    // Upstream runs both right away; a short delay lets the first heartbeats in first.
+    timers.push(setTimeout(() => void cleanup().then(rotate), 10000));
   }
 
   let status: Server | null = null;
