@@ -15,6 +15,11 @@ import { LocalLbHarness } from '../test/support/lb-harness';
 import { AmphoraIdentity, ensureImage, IMAGE_DIR, ManagementBridge, randomMac } from '../test/vm/vm.fixture';
 
 process.env.TZ = 'UTC';
+/**
+ * keepalived's health check runs `node amphora-agent.js haproxy-vrrp-check` on every interval and times out after
+ * the interval; Node needs several seconds to start under TCG, so the 1 s default never passes there.
+ */
+const VRRP_TCG = '[keepalived_vrrp]\nvrrp_check_interval = 10\n';
 const BOOTS = Number(process.env.BENCH_VM_BOOTS ?? 1);
 const LB = process.env.BENCH_VM_LB !== '0';
 const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
@@ -67,7 +72,7 @@ async function boots(): Promise<void> {
 async function loadBalancers(): Promise<void> {
   const h = await LocalLbHarness.start({
     env: { OCTAVIA_TS_COMPUTE_DRIVER: 'qemu', OCTAVIA_TS_IMAGE_DIR: IMAGE_DIR },
-    ini: '[haproxy_amphora]\nconnection_max_retries = 180\nconnection_retry_interval = 2\n',
+    ini: '[haproxy_amphora]\nconnection_max_retries = 180\nconnection_retry_interval = 2\n' + VRRP_TCG,
   });
   try {
     const fp = await h.api.call('POST', '/v2/lbaas/flavorprofiles', {

@@ -133,6 +133,8 @@ install -m 0755 "$BUNDLE_DIR/amphora-firstboot.js" "$ROOTFS/opt/octavia-ts/ampho
 install -m 0644 "$HERE/files/amphora-firstboot.service" "$HERE/files/amphora-agent.service" "$ROOTFS/etc/systemd/system/"
 install -m 0644 "$BUNDLE_DIR/amphora-netns.service" "$ROOTFS/usr/lib/systemd/system/amphora-netns.service"
 install -m 0644 "$HERE/files/sysctl.conf" "$ROOTFS/etc/sysctl.d/60-amphora.conf"
+install -d "$ROOTFS/etc/systemd/journald.conf.d"
+install -m 0644 "$HERE/files/journald.conf" "$ROOTFS/etc/systemd/journald.conf.d/60-amphora.conf"
 echo amphora > "$ROOTFS/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 amphora\n::1 localhost ip6-localhost ip6-loopback\n' > "$ROOTFS/etc/hosts"
 printf '/dev/vda / ext4 defaults,noatime,errors=remount-ro 0 1\n' > "$ROOTFS/etc/fstab"

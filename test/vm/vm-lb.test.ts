@@ -12,6 +12,12 @@ import { ensureImage, IMAGE_DIR } from './vm.fixture';
  */
 jest.setTimeout(2_400_000);
 
+/**
+ * keepalived's health check runs `node amphora-agent.js haproxy-vrrp-check` on every interval and times out after
+ * the interval; Node needs several seconds to start under TCG, so the 1 s default never passes there.
+ */
+const VRRP_TCG = '[keepalived_vrrp]\nvrrp_check_interval = 10\n';
+
 describe('load balancers on qemu amphorae', () => {
   let h: LocalLbHarness;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vm-lb-'));
@@ -21,7 +27,7 @@ describe('load balancers on qemu amphorae', () => {
     h = await LocalLbHarness.start({
       // VM state under a data dir of this test's own; images shared (built once).
       env: { OCTAVIA_TS_COMPUTE_DRIVER: 'qemu', OCTAVIA_TS_IMAGE_DIR: IMAGE_DIR, OCTAVIA_TS_DATA_DIR: dataDir },
-      ini: '[haproxy_amphora]\nconnection_max_retries = 180\nconnection_retry_interval = 5\n',
+      ini: '[haproxy_amphora]\nconnection_max_retries = 180\nconnection_retry_interval = 5\n' + VRRP_TCG,
     });
   });
 
@@ -73,6 +79,13 @@ describe('load balancers on qemu amphorae', () => {
       let body = '';
       const deadline = Date.now() + 120_000;
       while (Date.now() < deadline && !(body = await h.curl(client, `http://${vip}/`, 3)).startsWith('backend')) await new Promise((r) => setTimeout(r, 500));
+      if (body !== `backend-${topology}`) {
+        // What the amphorae said (their journal goes to the serial console): printed before failing.
+        const logs = path.join(h.config.dataDir, 'qemu', 'logs');
+        for (const f of await fs.readdir(logs).catch(() => [])) {
+          process.stdout.write(`==== ${f}\n${(await fs.readFile(path.join(logs, f), 'utf8')).split('\n').slice(-80).join('\n')}\n`);
+        }
+      }
       expect(body).toBe(`backend-${topology}`);
       process.stdout.write(`${topology}: create → ACTIVE ${activeSeconds.toFixed(1)} s, first byte via VIP ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
