@@ -394,6 +394,37 @@ describe('health manager: stale amphorae and failover', () => {
     }
   });
 
+  it('after a failed liveness write, scans wait one heartbeat_timeout from the failure before judging anyone', async () => {
+    const tree = await seedLoadBalancer(db, { members: 0, listeners: 0 });
+    const stale = await seedLoadBalancer(db, { members: 0, listeners: 0 });
+    await seedHealth(db, stale.amphoraIds[0], 600);
+    const hm = await startHm(hmConfig(db.url, { failoverThreshold: null, heartbeatInterval: 1, heartbeatTimeout: 2, statusCacheTtl: 0 }), {
+      scanTimer: false,
+      startupGraceMs: 0,
+    });
+    try {
+      // The database refuses the liveness upsert (as during an outage): heartbeats received now are not stored.
+      await db.q(`ALTER TABLE amphora_health RENAME COLUMN last_update TO last_update_x`);
+      await sendHeartbeat(hm, heartbeatFor(tree));
+      await waitFor(async () => metricValue(hm, 'octavia_hm_heartbeats_processed_total') === 1, 10000, 'heartbeat');
+      await expect(hm.flushNow()).rejects.toThrow();
+      await db.q(`ALTER TABLE amphora_health RENAME COLUMN last_update_x TO last_update`);
+      expect(await hm.scanNow()).toBeNull();
+      expect(metricValue(hm, 'octavia_hm_stale_scans_total', { result: 'skipped_database' })).toBe(1);
+      // The kept liveness is written by the next flush; after one timeout the scan runs again.
+      await hm.flushNow();
+      expect(await db.q(`SELECT 1 FROM amphora_health WHERE amphora_id = $1`, [tree.amphoraIds[0]])).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 1500));
+      await sendHeartbeat(hm, heartbeatFor(tree)); // the live amphora keeps heartbeating
+      await waitFor(async () => metricValue(hm, 'octavia_hm_heartbeats_processed_total') === 2, 10000, 'heartbeat');
+      await new Promise((r) => setTimeout(r, 600));
+      const result = await hm.scanNow();
+      expect(result?.claimed.map((c) => c.amphoraId)).toEqual([stale.amphoraIds[0]]);
+    } finally {
+      await hm.stop();
+    }
+  });
+
   it('spare/zombie amphorae without a load balancer are failed over without touching any LB', async () => {
     const amp = await seedAmphora(db, null);
     await seedHealth(db, amp, 120);
