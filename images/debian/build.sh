@@ -55,6 +55,9 @@ SECMIRROR="${OCTAVIA_TS_DEBIAN_SECURITY_MIRROR:-$(mirror_for /debian-security)}"
 log "mirror $MIRROR, security $SECMIRROR"
 
 mkdir -p "$OUT"
+# One build at a time per output dir (test files and benchmarks may ask at once); the second one then finds the cache.
+exec 9>"$OUT/.build.lock"
+flock 9
 WORK="$OUT/.work"; mkdir -p "$WORK"
 DEBCACHE="$OUT/.deb-cache"; mkdir -p "$DEBCACHE"
 

@@ -40,13 +40,15 @@ export async function probeKvm(qemuBinary: string, kernel: string, workDir: stri
       reached = true;
       break;
     }
-    if (child.exitCode !== null) break;
+    if (child.exitCode !== null || child.signalCode !== null) break;
     await new Promise((r) => setTimeout(r, 200));
   }
-  if (child.exitCode === null) child.kill('SIGKILL');
+  const exitCode = child.exitCode ?? child.signalCode;
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await exited;
   await fs.rm(log, { force: true });
   if (reached) return { usable: true, reason: 'a guest kernel booted under KVM', seconds: seconds() };
   const why = stderr.split('\n').filter((l) => l && !/terminating on signal/.test(l)).slice(-2).join(' ');
-  return { usable: false, reason: `a guest kernel printed nothing under KVM in ${timeoutMs} ms${why ? ` (${why})` : ''}`, seconds: seconds() };
+  const what = exitCode === null ? `a guest kernel printed nothing under KVM within ${timeoutMs} ms` : `QEMU exited (${exitCode}) before a guest kernel booted under KVM`;
+  return { usable: false, reason: `${what}${why ? `: ${why}` : ''}`, seconds: seconds() };
 }

@@ -144,14 +144,15 @@ export class QemuComputeDriver implements ComputeDriver {
     if (want !== 'auto') return want;
     if (!this.kvm) {
       // Probed once per host boot, qemu binary and kernel; the answer is kept under the data dir.
-      const cacheFile = path.join(this.root, 'kvm-probe.json');
+      // /run is per host boot anyway; every data dir of this host shares the answer.
+      const cacheFile = existsSync('/run') ? '/run/octavia-ts-qemu/kvm-probe.json' : path.join(this.root, 'kvm-probe.json');
       const key = `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()} ${this.qemu} ${kernel}`;
       const cached = await fs.readFile(cacheFile, 'utf8').then((t) => JSON.parse(t) as KvmProbeResult & { key: string }, () => null);
       if (cached && cached.key === key) {
         this.kvm = cached;
       } else {
         this.kvm = await probeKvm(this.qemu, kernel, path.join(this.root, 'probe'));
-        await fs.mkdir(this.root, { recursive: true });
+        await fs.mkdir(path.dirname(cacheFile), { recursive: true });
         await fs.writeFile(cacheFile, JSON.stringify({ ...this.kvm, key }));
       }
       this.log.info({ msg: 'KVM probe', usable: this.kvm.usable, reason: this.kvm.reason, seconds: this.kvm.seconds, cached: !!cached && cached.key === key });
