@@ -66,7 +66,9 @@ describe('health manager failover of an ACTIVE_STANDBY MASTER', () => {
 describe('failover circuit breaker', () => {
   let bed: FailoverBed;
   beforeAll(async () => {
-    bed = await FailoverBed.start({ topology: 'SINGLE', threshold: 2 });
+    // The stale scan is driven by the test, so that one scan sees all the amphorae that died together
+    // (with timers, heartbeats spread over one interval could let a scan see only the first).
+    bed = await FailoverBed.start({ topology: 'SINGLE', threshold: 2, scanTimer: false });
   });
   afterAll(async () => {
     await bed?.close();
@@ -76,8 +78,13 @@ describe('failover circuit breaker', () => {
     const lbs = [await bed.createLb(), await bed.createLb(), await bed.createLb()];
     const amps: string[] = [];
     for (const lb of lbs) amps.push((await bed.h.ds.query(`SELECT id FROM amphora WHERE load_balancer_id = $1 AND status = 'ALLOCATED'`, [lb.id]))[0].id);
-    for (const id of amps) await bed.killAmphora(id);
-    await new Promise((r) => setTimeout(r, 9000)); // three timeouts
+    await Promise.all(amps.map((id) => bed.killAmphora(id)));
+    await new Promise((r) => setTimeout(r, 4500)); // past the 3 s timeout for all three
+    for (let i = 0; i < 3; i++) {
+      const scan = await bed.managers[0].scanNow();
+      expect(scan?.breakerOpen).toBe(true);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
     const flows = await bed.h.ds.query(`SELECT count(*)::int AS n FROM flow WHERE kind = 'amphora.failover'`);
     expect(flows[0].n).toBe(0);
     const metrics = bed.managers[0].metrics.render();
@@ -89,8 +96,14 @@ describe('failover circuit breaker', () => {
     const db = new HealthDatabase(bed.h.api.dbUrl, new MetricsRegistry());
     await resetBreaker(db, 'test operator');
     await db.close();
+    const resumed = await bed.managers[0].scanNow();
+    expect(resumed?.breakerOpen).toBe(false);
     for (const lb of lbs) await bed.waitServing(lb.vip, 60_000);
-    const done = await bed.h.ds.query(`SELECT count(*)::int AS n FROM flow WHERE kind = 'amphora.failover' AND status = 'SUCCEEDED'`);
+    let done = [{ n: 0 }];
+    for (const deadline = Date.now() + 60_000; done[0].n < 3 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      done = await bed.h.ds.query(`SELECT count(*)::int AS n FROM flow WHERE kind = 'amphora.failover' AND status = 'SUCCEEDED'`);
+    }
     expect(done[0].n).toBe(3);
   });
 });

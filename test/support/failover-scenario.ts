@@ -23,7 +23,7 @@ export class FailoverBed {
   client = '';
   managers: HealthManager[] = [];
 
-  static async start(opts: { topology: 'SINGLE' | 'ACTIVE_STANDBY'; managers?: number; threshold?: number | null }): Promise<FailoverBed> {
+  static async start(opts: { topology: 'SINGLE' | 'ACTIVE_STANDBY'; managers?: number; threshold?: number | null; scanTimer?: boolean }): Promise<FailoverBed> {
     const b = new FailoverBed();
     const ports: number[] = [];
     for (let i = 0; i < (opts.managers ?? 1); i++) ports.push(await freeUdpPort());
@@ -40,7 +40,7 @@ export class FailoverBed {
     await b.h.startWorker();
     for (const port of ports) {
       const hmConfig = { ...b.h.config, healthManager: { ...b.h.config.healthManager, bindIp: b.h.network.controllerIp, bindPort: port } };
-      b.managers.push(await startHealthManager(hmConfig, { logger: new JsonLogger('health-manager', process.env.OCTAVIA_TS_TEST_LOGS ? 'info' : 'error'), statusPort: null, startupGraceMs: 0 }));
+      b.managers.push(await startHealthManager(hmConfig, { logger: new JsonLogger('health-manager', process.env.OCTAVIA_TS_TEST_LOGS ? 'info' : 'error'), statusPort: null, startupGraceMs: 0, scanTimer: opts.scanTimer ?? true }));
     }
     b.net = await b.h.createNetwork('fo');
     b.client = await b.h.addHost(b.net, 'cli', 50);
