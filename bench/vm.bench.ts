@@ -6,13 +6,12 @@
  *  3. create → ACTIVE through the API for SINGLE and ACTIVE_STANDBY (worker flows, compute_driver = qemu,
  *     local network driver) and the first byte through the VIP; BENCH_VM_LB=0 skips it (three more VM boots).
  */
-import { randomBytes } from 'node:crypto';
-import { promises as fs, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { QemuComputeDriver } from '../libs/drivers/src/compute/qemu/qemu.compute-driver';
 import { LocalLbHarness } from '../test/support/lb-harness';
-import { AmphoraIdentity, ensureImage, IMAGE_DIR, ManagementBridge, randomMac } from '../test/vm/vm.fixture';
+import { bootCheck, describeBoot } from '../images/debian/boot-check';
+import { ensureImage, IMAGE_DIR } from '../test/vm/vm.fixture';
 
 process.env.TZ = 'UTC';
 /**
@@ -39,34 +38,7 @@ async function image(): Promise<void> {
 }
 
 async function boots(): Promise<void> {
-  const br = new ManagementBridge();
-  await br.create();
-  const dataDir = path.join(tmpdir(), `bench-vm-${randomBytes(3).toString('hex')}`);
-  const driver = new QemuComputeDriver({ dataDir, imageDir: IMAGE_DIR });
-  try {
-    for (let i = 0; i < BOOTS; i++) {
-      const id = new AmphoraIdentity();
-      const t0 = Date.now();
-      const inst = await driver.create(
-        id.createRequest({ ip: br.amphoraIp(i + 1), prefixLength: 24, controllerIp: br.controllerIp, bridge: { namespace: null, bridge: br.bridge }, mac: randomMac() }),
-      );
-      const created = (Date.now() - t0) / 1000;
-      try {
-        const milestones = await driver.waitForBoot(inst.computeId, 600_000);
-        await id.waitForAgent(inst.managementIp, 300_000);
-        const state = JSON.parse(await fs.readFile(path.join(driver.vmDir(inst.computeId), 'state.json'), 'utf8'));
-        console.log(
-          `VM boot ${i + 1}/${BOOTS} (${state.accel}): create ${created.toFixed(1)} s, boot → agent ready over mTLS ${((Date.now() - t0) / 1000).toFixed(1)} s; ` +
-            `serial milestones (s since QEMU start) ${Object.entries(milestones).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-        );
-      } finally {
-        await driver.delete(inst.computeId);
-      }
-    }
-  } finally {
-    await br.destroy();
-    await fs.rm(dataDir, { recursive: true, force: true });
-  }
+  for (let i = 0; i < BOOTS; i++) console.log(`VM ${i + 1}/${BOOTS} ${describeBoot(await bootCheck(IMAGE_DIR, i + 1))}`);
 }
 
 async function loadBalancers(): Promise<void> {

@@ -2,7 +2,8 @@
 # Builds the Debian amphora image from Debian's packages alone (debootstrap --variant=minbase):
 # HAProxy, keepalived, iproute2, Node.js, a kernel and the octavia-ts agent bundle.
 #
-#   bash images/debian/build.sh [--force] [--out DIR]        (npm run image:debian)
+#   bash images/debian/build.sh [--force] [--out DIR] [--boot-check]        (npm run image:debian)
+#   --boot-check boots the result once (qemu driver, TCG unless KVM works) and prints boot → agent ready.
 #
 # Output (default ./.data/images, or $OCTAVIA_TS_IMAGE_DIR, or $OCTAVIA_TS_DATA_DIR/images):
 #   debian-<key>/{amphora.qcow2,vmlinuz,initrd.img,build.json}  and the symlink debian-current → it.
@@ -14,11 +15,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/images/debian"
 OUT="${OCTAVIA_TS_IMAGE_DIR:-${OCTAVIA_TS_DATA_DIR:-$ROOT/.data}/images}"
 FORCE=0
+BOOT_CHECK=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --force) FORCE=1 ;;
+    --boot-check) BOOT_CHECK=1 ;;
     --out) OUT="$2"; shift ;;
-    *) echo "usage: $0 [--force] [--out DIR]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--force] [--out DIR] [--boot-check]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -95,6 +98,8 @@ if [ "$FORCE" = 0 ] && [ -f "$DEST/build.json" ]; then
   ln -sfn "debian-$KEY" "$OUT/debian-current"
   log "cache hit: $DEST (nothing changed in $NPKG packages, the agent or the builder)"
   node -e 'const b=require(process.argv[1]);console.log(`image ${b.key}: cached; last build took ${b.buildSeconds} s; qcow2 ${(b.qcow2Bytes/1048576).toFixed(1)} MiB, rootfs ${(b.rootfsBytes/1048576).toFixed(1)} MiB, kernel+initrd ${((b.kernelBytes+b.initrdBytes)/1048576).toFixed(1)} MiB`)' "$DEST/build.json"
+  flock -u 9
+  [ "$BOOT_CHECK" = 0 ] || ( cd "$ROOT" && node -r ./scripts/swc-register.js images/debian/boot-check.ts --out "$OUT" )
   exit 0
 fi
 
@@ -212,3 +217,5 @@ for old in $(cd "$OUT" && ls -1dt debian-[0-9a-f]*[0-9a-f] 2>/dev/null | grep -v
   [ -L "$OUT/$old" ] || { log "removing old image $OUT/$old"; rm -rf "${OUT:?}/$old"; }
 done
 log "done: $DEST"
+flock -u 9
+[ "$BOOT_CHECK" = 0 ] || ( cd "$ROOT" && node -r ./scripts/swc-register.js images/debian/boot-check.ts --out "$OUT" )
