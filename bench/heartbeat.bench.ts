@@ -13,7 +13,11 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { encodeHeartbeat } from '../libs/heartbeat/src';
+import { JsonLogger, MetricsRegistry } from '../libs/common/src';
+import { createHeartbeatDecoder, encodeHeartbeat, HeartbeatMessage } from '../libs/heartbeat/src';
+import { HealthDatabase } from '../apps/health-manager/src/db/health-database';
+import { DecodedBatch, makeBatchDecoder, parseDecoded, RawBatch } from '../apps/health-manager/src/receiver/decode-batch';
+import { HeartbeatProcessor } from '../apps/health-manager/src/state/heartbeat-processor';
 import { createTestDatabase } from '../test/support/api-harness';
 
 const AMPHORAE = Number(process.env.BENCH_AMPHORAE ?? 20000);
@@ -161,6 +165,64 @@ async function waitForStatus(): Promise<void> {
   throw new Error('the health manager did not start');
 }
 
+/**
+ * CPU cost of each stage on this process's single thread, best of five passes over the fleet: what one
+ * otherwise idle core could sustain, independent of the other load on the host.
+ */
+async function stageCosts(dbUrl: string, fleet: Fleet): Promise<string[]> {
+  const best = (fn: () => void) => {
+    // CPU time (not wall time): the other load on the host must not count against us.
+    let min = Infinity;
+    for (let pass = 0; pass < 5; pass++) {
+      const t = process.cpuUsage();
+      fn();
+      const used = process.cpuUsage(t);
+      min = Math.min(min, (used.user + used.system) / fleet.packets.length);
+    }
+    return min;
+  };
+  const batches: RawBatch[] = [];
+  for (let i = 0; i < fleet.packets.length; i += 256) {
+    const part = fleet.packets.slice(i, i + 256);
+    const data = Buffer.concat(part);
+    const copy = Buffer.allocUnsafeSlow(data.length);
+    data.copy(copy);
+    batches.push({ data: copy.buffer as ArrayBuffer, lengths: Uint32Array.from(part.map((p) => p.length)), times: new Float64Array(part.length).fill(Date.now()) });
+  }
+  const codec = createHeartbeatDecoder(KEY);
+  const codecUs = best(() => fleet.packets.forEach((p) => codec(p)));
+  const decodeThread = makeBatchDecoder(KEY, {}, true);
+  decodeThread(batches[0]);
+  let outputs: DecodedBatch[] = [];
+  const threadUs = best(() => (outputs = batches.map((b) => decodeThread(b)))); // after the first pass: compact repeats
+  const metrics = new MetricsRegistry();
+  const db = new HealthDatabase(dbUrl, metrics);
+  const processor = new HeartbeatProcessor(db, { heartbeatIntervalMs: 3600000, statusCacheTtlMs: 3600000, livenessWriteIntervalMs: 0, now: Date.now }, metrics, new JsonLogger('bench', 'error'));
+  const fulls = new Map<string, HeartbeatMessage>();
+  for (const p of fleet.packets) {
+    const m = codec(p).message;
+    fulls.set(m.id, m);
+    processor.handle(m, Date.now(), 'v');
+  }
+  while (metrics.render().match(/octavia_hm_heartbeats_processed_total (\d+)/)?.[1] !== String(fleet.packets.length)) await new Promise((r) => setTimeout(r, 100));
+  const mainUs = best(() => {
+    const now = Date.now();
+    for (const out of outputs) {
+      for (const e of parseDecoded(out)) {
+        if (e[0] === 1) processor.handleCompact(fulls.get(e[2])!, 'v', e[4], now);
+        else processor.handle(e[3], now, 'v');
+      }
+    }
+  });
+  await db.close();
+  const perCore = (us: number) => Math.round(1e6 / us).toLocaleString();
+  return [
+    `shared codec decode (HMAC, inflate, JSON)        ${codecUs.toFixed(1).padStart(5)} µs/heartbeat  → ${perCore(codecUs)}/s per core`,
+    `decode thread (codec + compact hand-over)        ${threadUs.toFixed(1).padStart(5)} µs/heartbeat  → ${perCore(threadUs)}/s per core`,
+    `main thread (parse + state + rules + stats)      ${mainUs.toFixed(1).padStart(5)} µs/heartbeat  → ${perCore(mainUs)}/s per core (plus the UDP receive)`,
+  ];
+}
+
 async function main(): Promise<void> {
   const db = await createTestDatabase('octavia_bench_hm');
   const dir = mkdtempSync(join(tmpdir(), 'hm-bench-'));
@@ -168,6 +230,8 @@ async function main(): Promise<void> {
     console.log(`seeding ${AMPHORAE.toLocaleString()} amphorae (one load balancer, listener, pool and 2 members each) ...`);
     const fleet = await seed(db.url);
     const results: string[] = [];
+    const stages = await stageCosts(db.url, fleet);
+    for (const line of stages) console.log(line);
     for (const threads of THREADS) {
       const hm = startManager(db.url, threads, dir);
       try {
@@ -205,6 +269,8 @@ async function main(): Promise<void> {
     }
     console.log(`\nHeartbeat benchmark: ${AMPHORAE.toLocaleString()} amphorae, ${SECONDS} s at ${RATE.toLocaleString()} offered heartbeats/s, loopback UDP, real PostgreSQL`);
     for (const r of results) console.log(r);
+    console.log(`\nCPU time per stage on one thread of this host (best of 5 passes over the fleet):`);
+    for (const line of stages) console.log(line);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await db.drop();

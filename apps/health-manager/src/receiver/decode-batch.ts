@@ -45,24 +45,28 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** The status-relevant part of a message as a string; null when the message cannot be sent compact. */
 function statusKey(message: HeartbeatMessage): string | null {
-  const listeners = message.listeners;
+  const listeners = message.listeners as Record<string, unknown> | undefined;
   if (!isObject(listeners) || typeof message.ver !== 'number' || message.ver < 2) return null;
   let key = `${message.ver}|`;
-  for (const [id, l] of Object.entries(listeners)) {
-    if (!isObject(l)) return null;
-    const extra = Object.keys(l).some((k) => k !== 'status' && k !== 'stats');
-    if (extra || !isObject(l.stats)) return null;
-    key += `${id}=${JSON.stringify(l.status)};`;
+  for (const id in listeners) {
+    const l = listeners[id] as Record<string, unknown>;
+    if (!isObject(l) || typeof l.status !== 'string' || !isObject(l.stats)) return null;
+    let fields = 0;
+    for (const _ in l) fields++;
+    if (fields !== 2) return null; // anything besides status and stats (e.g. nested pools): send in full
+    key += `${id}=${l.status};`;
   }
   return `${key}|${JSON.stringify(message.pools ?? null)}`;
 }
 
-function statsOf(message: HeartbeatMessage): number[] {
-  const out: number[] = [];
-  for (const l of Object.values(message.listeners as Record<string, { stats: Record<string, unknown> }>)) {
+function statsOf(message: HeartbeatMessage): string {
+  let out = '';
+  const listeners = message.listeners as Record<string, { stats: Record<string, unknown> }>;
+  for (const id in listeners) {
+    const st = listeners[id].stats;
     for (const k of STAT_KEYS) {
-      const v = l.stats[k];
-      out.push(typeof v === 'number' && Number.isFinite(v) ? v : 0);
+      const v = st[k];
+      out += out ? `,${typeof v === 'number' && Number.isFinite(v) ? v : 0}` : `${typeof v === 'number' && Number.isFinite(v) ? v : 0}`;
     }
   }
   return out;
@@ -95,7 +99,7 @@ export function makeBatchDecoder(key: HeartbeatKey, options: HeartbeatDecodeOpti
       const k = compact ? statusKey(message) : null;
       const last = k === null ? undefined : lastSent.get(message.id);
       if (k !== null && last && last.key === k) {
-        parts.push(`[1,${t},${JSON.stringify(message.id)},${last.version},[${statsOf(message).join(',')}]]`);
+        parts.push(`[1,${t},${JSON.stringify(message.id)},${last.version},[${statsOf(message)}]]`);
         continue;
       }
       const version = ++versions;
