@@ -152,7 +152,7 @@ chroot "$ROOTFS" /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -ec '
   systemctl mask haproxy.service keepalived.service >/dev/null 2>&1
   # Nothing logs in: no gettys, no password.
   systemctl mask getty@.service serial-getty@.service console-getty.service getty-static.service >/dev/null 2>&1
-  systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer >/dev/null 2>&1 || true
+  systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer dpkg-db-backup.timer >/dev/null 2>&1 || true
   passwd -l root >/dev/null
   depmod -a '"$KVER"
 
