@@ -46,10 +46,11 @@ describe('ssh compute driver', () => {
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  function driverWith(device: Partial<Parameters<typeof SshComputeDriver.prototype.create>[0]> & Record<string, unknown> = {}): SshComputeDriver {
+  function driverWith(device: Record<string, unknown> = {}, opts: { agentBundle?: string; readyTimeoutMs?: number } = {}): SshComputeDriver {
     return new SshComputeDriver({
       dataDir,
-      agentBundle: bundle,
+      agentBundle: opts.agentBundle ?? bundle,
+      readyTimeoutMs: opts.readyTimeoutMs,
       knownHostsFile: dev.knownHostsFile,
       devices: [
         {
@@ -133,6 +134,16 @@ describe('ssh compute driver', () => {
     expect(await driver.exists('ssh-edge1')).toBe(false);
     await driver.delete('ssh-edge1');
     await driver.delete('ssh-unknown');
+  });
+
+  it('undoes a half-done adoption when the agent never listens, and frees the device', async () => {
+    await dev.writeKnownHosts();
+    const before = await listTree(dev.installRoot);
+    const broken = path.join(dataDir, 'broken-agent.js');
+    await fs.writeFile(broken, 'process.exit(3);\n');
+    await expect(driverWith({}, { agentBundle: broken, readyTimeoutMs: 4000 }).create(request(new AmphoraIdentity()))).rejects.toThrow(/did not listen/);
+    expect(await listTree(dev.installRoot)).toEqual(before);
+    expect(await driverWith().exists('ssh-edge1')).toBe(false);
   });
 
   it('adopts with a pinned fingerprint and no known_hosts file', async () => {

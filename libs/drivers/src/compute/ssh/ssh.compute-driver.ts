@@ -192,10 +192,13 @@ export class SshComputeDriver implements ComputeDriver {
       alloc.init = init;
       await this.saveAllocations(allocs);
     } catch (err) {
-      if (err instanceof HostKeyRefusedError || err instanceof DeviceError) {
-        // Nothing was installed: give the device back.
-        await this.saveAllocations(allocs.filter((a) => a !== alloc));
+      if (!(err instanceof HostKeyRefusedError || err instanceof DeviceError)) {
+        // Half-adopted (files copied, agent not answering): undo what the manifest lists, so that a
+        // reverted flow leaves the device as it was. A retry of this create adopts again from scratch.
+        await this.uninstall(device).catch((e: Error) => this.log.warn(`ssh device ${device.name}: clean-up after a failed adoption failed: ${e.message}`));
       }
+      // The device is free again (host key refusals and failed checks installed nothing).
+      await this.saveAllocations(allocs.filter((a) => a !== alloc));
       throw err;
     }
     return { computeId: SshComputeDriver.computeIdOf(device.name), managementIp: device.managementIp };
@@ -301,21 +304,25 @@ export class SshComputeDriver implements ComputeDriver {
       if (!device) return;
       const allocs = await this.allocations();
       const alloc = allocs.find((a) => a.device === device.name);
-      const client = await this.connect(device);
-      try {
-        const run = (s: string) => SshComputeDriver.run(client, s, undefined, 900_000);
-        const text = await run(`cat ${shq(manifestPath(device.installRoot))} 2>/dev/null || true`);
-        if (text.trim()) {
-          const m = JSON.parse(text) as Manifest;
-          const plan = buildInstallPlan(device, m.init, placeholderBoot(m.amphoraId), { serverPem: '', clientCaPem: '' }, Buffer.alloc(0));
-          await run(uninstallScript(m, plan.stop, device.installRoot));
-          this.log.info({ msg: 'ssh device released', device: device.name, amphoraId: m.amphoraId, removedFiles: m.files.length, removedPackages: m.packages });
-        }
-      } finally {
-        client.end();
-      }
+      await this.uninstall(device);
       if (alloc) await this.saveAllocations(allocs.filter((a) => a !== alloc));
     });
+  }
+
+  /** Stops the agent and removes what the device's manifest lists (nothing if there is no manifest). */
+  private async uninstall(device: Device): Promise<void> {
+    const client = await this.connect(device);
+    try {
+      const run = (s: string) => SshComputeDriver.run(client, s, undefined, 900_000);
+      const text = await run(`cat ${shq(manifestPath(device.installRoot))} 2>/dev/null || true`);
+      if (!text.trim()) return;
+      const m = JSON.parse(text) as Manifest;
+      const plan = buildInstallPlan(device, m.init, placeholderBoot(m.amphoraId), { serverPem: '', clientCaPem: '' }, Buffer.alloc(0));
+      await run(uninstallScript(m, plan.stop, device.installRoot));
+      this.log.info({ msg: 'ssh device released', device: device.name, amphoraId: m.amphoraId, removedFiles: m.files.length, removedPackages: m.packages });
+    } finally {
+      client.end();
+    }
   }
 
   async exists(computeId: string): Promise<boolean> {
