@@ -115,6 +115,16 @@ describe('ssh compute driver', () => {
     expect(conf).toContain('platform = netns');
     expect((await fs.stat(path.join(dev.installRoot, 'etc/octavia/certs/server.pem'))).mode & 0o777).toBe(0o600);
     expect(await driver.exists('ssh-edge1')).toBe(true);
+    // The worker renders HAProxy configs and PUT /1.0/config with the device's own paths.
+    expect(driver.agentPathsFor(id.amphoraId, dev.deviceIp)).toEqual({
+      basePath: path.join(dev.installRoot, 'var/lib/octavia'),
+      certDir: path.join(dev.installRoot, 'var/lib/octavia/certs'),
+      serverCert: path.join(dev.installRoot, 'etc/octavia/certs/server.pem'),
+      clientCa: path.join(dev.installRoot, 'etc/octavia/certs/client_ca.pem'),
+      networkDir: path.join(dev.installRoot, 'etc/octavia/interfaces'),
+      bindHost: dev.deviceIp,
+      platform: 'netns',
+    });
 
     // Idempotent: a second create for the same amphora re-installs in place, the agent keeps running.
     await driver.create(request(id));

@@ -19,7 +19,12 @@ describe('compute driver factory', () => {
     const c = config('[controller_worker]\ncompute_driver = qemu\n[qemu]\nimage_dir = /srv/images\nmemory_mb = 768\naccel = tcg\n');
     expect(c.worker.computeDriver).toBe('qemu');
     expect(c.qemu).toEqual({ imageDir: '/srv/images', image: 'debian-current', memoryMb: 768, cpus: 1, accel: 'tcg', bootTimeoutSeconds: 600 });
-    expect((await createComputeDriver('qemu', c)).name).toBe('qemu');
+    const d = await createComputeDriver('qemu', c);
+    expect(d.name).toBe('qemu');
+    // The worker renders PUT /1.0/config with the image's own paths.
+    expect((d as unknown as { agentPathsFor(a: string, ip: string): Record<string, string> }).agentPathsFor('x', '172.31.0.5')).toMatchObject({
+      basePath: '/var/lib/octavia', serverCert: '/etc/octavia/certs/server.pem', bindHost: '172.31.0.5', platform: 'systemd',
+    });
   });
 
   it('defaults the image dir below the data dir and validates [qemu]', () => {

@@ -8,7 +8,8 @@ import {
   ComputeInstance,
   PortAttachment,
 } from '../compute-driver';
-import { AmphoraBootConfig, isMac } from './amphora-config';
+import { AgentPaths } from '../agent-config';
+import { AmphoraBootConfig, isMac, VM_LAYOUT } from './amphora-config';
 import { writeConfigDrive } from './config-drive';
 import { ensureCommands, exec, execQuiet, pidAlive, sleep } from './host';
 import { probeKvm, KvmProbeResult } from './kvm-probe';
@@ -136,6 +137,12 @@ export class QemuComputeDriver implements ComputeDriver {
       }
       this.toolsChecked = true;
     }
+  }
+
+  /** The image's layout (what the first-boot step writes); the worker renders PUT /1.0/config with it. */
+  agentPathsFor(_amphoraId: string, managementIp: string): AgentPaths {
+    const l = VM_LAYOUT;
+    return { basePath: l.basePath, certDir: l.certDir, serverCert: l.serverCert, clientCa: l.clientCa, networkDir: l.networkDir, bindHost: managementIp, platform: 'systemd' };
   }
 
   /** Which accelerator VMs get: the configured one, or for `auto` KVM only if a guest really boots under it. */

@@ -1,7 +1,8 @@
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client, ClientChannel } from 'ssh2';
 import { JsonLogger } from '../../../../common/src/logging/json-logger';
+import { AgentPaths } from '../agent-config';
 import { ComputeCreateRequest, ComputeDriver, ComputeInstance, PortAttachment } from '../compute-driver';
 import { AmphoraBootConfig, isMac } from '../qemu/amphora-config';
 import { parseKnownHosts, verifyHostKey } from './host-key';
@@ -11,6 +12,7 @@ import {
   DeviceError,
   factsScript,
   InstallPlan,
+  layoutFor,
   Manifest,
   manifestPath,
   parseFacts,
@@ -60,6 +62,8 @@ export class SshComputeDriver implements ComputeDriver {
   private readonly devices: Map<string, Device>;
   private readonly log: JsonLogger;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Last known allocations (for the synchronous agentPathsFor). */
+  private allocCache: Allocation[] = [];
 
   constructor(private readonly opts: SshDriverOptions) {
     this.devices = new Map();
@@ -69,6 +73,23 @@ export class SshComputeDriver implements ComputeDriver {
       this.devices.set(v.name, v);
     }
     this.log = opts.logger ?? new JsonLogger('compute-ssh');
+    try {
+      this.allocCache = JSON.parse(readFileSync(this.allocFile, 'utf8')) as Allocation[];
+    } catch {
+      this.allocCache = [];
+    }
+  }
+
+  /**
+   * Where an adopted device's agent keeps its files (the worker renders HAProxy configs and
+   * PUT /1.0/config with these): below the device's installRoot.
+   */
+  agentPathsFor(amphoraId: string, managementIp: string): AgentPaths {
+    const alloc = this.allocCache.find((a) => a.amphoraId === amphoraId);
+    const device = alloc ? this.devices.get(alloc.device) : undefined;
+    const init = alloc?.init === 'systemd' || alloc?.init === 'procd' ? alloc.init : 'plain';
+    const l = layoutFor(device?.installRoot ?? '/', init);
+    return { basePath: l.basePath, certDir: l.certDir, serverCert: l.serverCert, clientCa: l.clientCa, networkDir: l.networkDir, bindHost: managementIp, platform: l.platform };
   }
 
   private get allocFile(): string {
@@ -87,6 +108,7 @@ export class SshComputeDriver implements ComputeDriver {
     await fs.mkdir(path.dirname(this.allocFile), { recursive: true, mode: 0o700 });
     await fs.writeFile(`${this.allocFile}.tmp`, `${JSON.stringify(a, null, 2)}\n`, { mode: 0o600 });
     await fs.rename(`${this.allocFile}.tmp`, this.allocFile);
+    this.allocCache = a;
   }
 
   /** All operations of this driver run one at a time (allocation is a read-modify-write). */
