@@ -287,7 +287,7 @@ describe('health manager: stale amphorae and failover', () => {
     });
     const flowStatus = async (id: string) => (await db.q(`SELECT status FROM flow WHERE id = $1`, [id]))[0]?.status;
     try {
-      const delays: number[] = [];
+      const delays: Array<{ min: number; max: number }> = [];
       for (let attempt = 1; attempt <= 3; attempt++) {
         let claim = (await hm.scanNow())!.claimed[0];
         if (attempt > 1) {
@@ -296,21 +296,23 @@ describe('health manager: stale amphorae and failover', () => {
         }
         expect(claim.attempt).toBe(attempt);
         await waitFor(async () => (await flowStatus(claim.flowId)) === 'FAILED', 20000, 'the worker to fail the flow');
+        const scanStart = Date.now();
         const settled = (await hm.scanNow())!;
+        const scanEnd = Date.now();
         expect(settled.retryScheduled).toHaveLength(1);
         expect(settled.retryScheduled[0]).toMatchObject({ amphoraId: amp, attempts: attempt });
-        delays.push(settled.retryScheduled[0].nextFailoverAt - Date.now());
+        // next_failover_at = (scan time) + delay, the scan time lying between scanStart and scanEnd.
+        const next = settled.retryScheduled[0].nextFailoverAt;
+        delays.push({ min: next - scanEnd, max: next - scanStart });
         const [health] = await db.q(`SELECT busy, claimed_by, failover_flow_id, failover_attempts FROM amphora_health WHERE amphora_id = $1`, [amp]);
         expect(health).toEqual({ busy: false, claimed_by: null, failover_flow_id: null, failover_attempts: attempt });
       }
       expect(runs).toBe(3);
-      // 1 s, 2 s, 4 s (less the time the scan itself took)
-      expect(delays[0]).toBeGreaterThan(500);
-      expect(delays[0]).toBeLessThanOrEqual(1000);
-      expect(delays[1]).toBeGreaterThan(1500);
-      expect(delays[1]).toBeLessThanOrEqual(2000);
-      expect(delays[2]).toBeGreaterThan(3500);
-      expect(delays[2]).toBeLessThanOrEqual(4000);
+      // 1 s, 2 s, 4 s after the scan that saw the FAILED flow
+      [1000, 2000, 4000].forEach((expected, i) => {
+        expect(delays[i].min).toBeLessThanOrEqual(expected + 5);
+        expect(delays[i].max).toBeGreaterThanOrEqual(expected - 5);
+      });
       const [ampRow] = await db.q(`SELECT status FROM amphora WHERE id = $1`, [amp]);
       expect(ampRow.status).toBe('ERROR'); // the revert's verdict; still eligible for our retry
       expect(metricValue(hm, 'octavia_hm_failovers_total', { outcome: 'failed' })).toBe(3);
@@ -374,7 +376,7 @@ describe('health manager: stale amphorae and failover', () => {
       await sendHeartbeat(hm, heartbeatFor(silent));
       const silencedAt = Date.now();
       let detectedAt = 0;
-      while (Date.now() - silencedAt < 9000) {
+      while (Date.now() - silencedAt < 12000 && !(detectedAt && Date.now() - detectedAt > 3000)) {
         const round = Date.now();
         await sendPackets(hm.address.port, packets);
         if (!detectedAt && dispatcher.dispatched.length) detectedAt = Date.now();
@@ -383,9 +385,9 @@ describe('health manager: stale amphorae and failover', () => {
       const targets = (await db.q(`SELECT target_id FROM flow`)).map((f) => f.target_id);
       expect(targets).toEqual([silent.amphoraIds[0]]);
       expect(detectedAt - silencedAt).toBeGreaterThanOrEqual(3000);
-      expect(detectedAt - silencedAt).toBeLessThan(7000); // timeout + scan interval + a flush, with slack for a loaded machine
+      expect(detectedAt - silencedAt).toBeLessThan(8000); // timeout + scan interval + a flush, with slack for a loaded machine
       // Not vacuous: every live amphora heartbeated in every round and has a fresh health row.
-      expect(metricValue(hm, 'octavia_hm_heartbeats_processed_total')).toBeGreaterThan(1500 * 8);
+      expect(metricValue(hm, 'octavia_hm_heartbeats_processed_total')).toBeGreaterThan(1500 * 6);
       const [fresh] = await db.q(`SELECT count(*)::int AS n FROM amphora_health WHERE NOT busy AND last_update > now() AT TIME ZONE 'utc' - interval '3 seconds'`);
       expect(fresh.n).toBe(1500);
     } finally {

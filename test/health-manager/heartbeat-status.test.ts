@@ -337,9 +337,17 @@ describe('health manager: heartbeats to statuses', () => {
       try {
         const before = await dbFingerprint(db);
         await sendHeartbeat(late, heartbeatFor(tree));
-        await new Promise((r) => setTimeout(r, 20)); // let the datagram reach the decode thread
-        const until = Date.now() + 1500;
-        while (Date.now() < until); // block the main thread
+        // As soon as the datagram has been read (and stamped), block the main thread past heartbeat_interval;
+        // the decode thread's answer can only be handled after the stall.
+        await new Promise<void>((resolve) => {
+          const poll = () => {
+            if (metricValue(late, 'octavia_hm_packets_received_total') < 1) return setImmediate(poll);
+            const until = Date.now() + 1500;
+            while (Date.now() < until);
+            resolve();
+          };
+          poll();
+        });
         await waitFor(async () => metricValue(late, 'octavia_hm_heartbeats_ignored_total', { reason: 'late' }) === 1, 10000, 'late heartbeat');
         await late.flushNow();
         expect(metricValue(late, 'octavia_hm_heartbeats_processed_total')).toBe(0);
