@@ -20,6 +20,10 @@ if [ "${OCTAVIA_TS_WITH_CLIENT_TESTS:-0}" = 1 ]; then
   [ -x /usr/bin/keystone-wsgi-public ] || need+=(python3-keystone)
   [ -f /usr/lib/uwsgi/plugins/python3_plugin.so ] || need+=(uwsgi-core uwsgi-plugin-python3)
   /usr/bin/python3 -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)
+  # VM amphorae and adopted devices (images/debian, test/vm, test/ssh, the qemu/ssh driver specs).
+  for pair in debootstrap:debootstrap qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils mkfs.vfat:dosfstools mcopy:mtools sshd:openssh-server ssh-keygen:openssh-client; do
+    command -v "${pair%%:*}" >/dev/null || [ -x "/usr/sbin/${pair%%:*}" ] || need+=("${pair#*:}")
+  done
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "prepare-host: installing ${need[*]}"
