@@ -115,11 +115,12 @@ export async function startHealthManager(config: OctaviaConfig, opts: HealthMana
     metrics,
     logger,
   );
-  const stall = new StallMonitor(
-    opts.stallThresholdMs ?? Math.max(200, Math.min(intervalMs / 2, timeoutMs / 4)),
-    metrics,
-    (lagMs) => logger.warn({ msg: 'health manager event loop stalled; stale scans pause for one heartbeat_timeout', lag_ms: Math.round(lagMs) }),
-  );
+  let lastStallLog = 0;
+  const stall = new StallMonitor(opts.stallThresholdMs ?? Math.max(200, Math.min(intervalMs / 2, timeoutMs / 4)), metrics, (lagMs) => {
+    if (Date.now() - lastStallLog < 5000) return; // counted every time, logged at most every 5 s
+    lastStallLog = Date.now();
+    logger.warn({ msg: 'health manager event loop stalled; stale scans pause for one heartbeat_timeout', lag_ms: Math.round(lagMs) });
+  });
   const receiver = new HeartbeatReceiver(
     {
       bindIp: hm.bindIp,
