@@ -45,10 +45,10 @@ fi
 # The Debian mirror this machine already uses (deb822 or one-line sources), else deb.debian.org.
 mirror_for() { # $1 = /debian or /debian-security
   local m
-  m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null \
+  m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null | grep -v '^\s*#' \
       | grep -oE 'https?://[^ ]+'"$1"'/?( |$)' | grep -vE "$1"'-' | head -n1 | tr -d ' ' || true)
   if [ "$1" = /debian ]; then
-    m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null \
+    m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null | grep -v '^\s*#' \
         | grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n1 | tr -d ' ' || true)
   fi
   echo "${m%/}"
