@@ -123,7 +123,7 @@ function replaceAmphora(dp: DataPlane, prefix: string, slot: number, oldOf: (ctx
       },
     },
     named(updateListeners(dp, { tolerate: (ctx) => (ctx.results[`${prefix}database.list-peers`] as { peers: string[] }).peers })),
-    named(configureVrrp(dp)),
+    named(configureVrrp(dp, null, (ctx) => (ctx.results[`${prefix}database.list-peers`] as { peers: string[] }).peers)),
     named(markAmphoraeAllocated(fresh)),
   ];
 }

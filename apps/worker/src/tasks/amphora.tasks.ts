@@ -58,7 +58,7 @@ export function plugVip(dp: DataPlane, select: AmphoraSelector): Task {
 }
 
 /** VRRP: interface lookup, keepalived configuration upload and start on each amphora (ACTIVE_STANDBY). */
-export function configureVrrp(dp: DataPlane, select: AmphoraSelector | null = null): Task {
+export function configureVrrp(dp: DataPlane, select: AmphoraSelector | null = null, tolerate?: AmphoraSelector): Task {
   return {
     name: 'amphora.vrrp-configure',
     execute: async (ctx) => {
@@ -70,27 +70,43 @@ export function configureVrrp(dp: DataPlane, select: AmphoraSelector | null = nu
       const targets = select ? await amphorae(dp, ctx, select) : live;
       const peers = live.filter((a) => a.vrrpIp).map((a) => ({ amphora_id: a.id, vrrp_ip: a.vrrpIp! }));
       const { model } = await loadRenderModel(dp.ds.manager, lb.id);
+      const tolerated = new Set(tolerate ? tolerate(ctx) : []);
+      if (peers.length < 2) {
+        // A lone amphora (its peer is being replaced) keeps serving; VRRP is configured when the pair is whole again.
+        ctx.log('VRRP not configured: fewer than two amphorae with a VRRP address', { amphorae: peers.map((p) => p.amphora_id) });
+        return { skipped: 'no peer' };
+      }
+      const configured: string[] = [];
       await Promise.all(
         targets.map(async (amp) => {
-          const target = dp.target(amp);
-          const iface = await dp.client.interfaceFor(target, amp.vrrpIp!);
-          await dp.ds.manager.update(AmphoraEntity, { id: amp.id }, { vrrpInterface: iface });
-          const base = dp.agentPaths(amp.id, amp.lbNetworkIp!).basePath;
-          const conf = renderKeepalivedVrrpConfig(model, {
-            amphora: { id: amp.id, vrrp_ip: amp.vrrpIp!, vrrp_interface: iface, role: amp.role === 'BACKUP' ? 'BACKUP' : 'MASTER', vrrp_priority: amp.vrrpPriority ?? undefined },
-            peers,
-            vrrpGroup: { name: group.vrrpGroupName, auth_type: 'PASS', auth_pass: group.vrrpAuthPass, advert_int: group.advertInt },
-            vipNetworks: [{ ip_address: lb.vipAddress!, subnet_cidr: subnet.cidr, gateway_ip: subnet.gatewayIp, host_routes: [] }],
-            checkScriptPath: `${base}/vrrp/check_script.sh`,
-            checkInterval: dp.config.worker.vrrpCheckInterval,
-            checkFall: dp.config.worker.vrrpFailCount,
-            checkRise: dp.config.worker.vrrpSuccessCount,
-          });
-          await dp.client.uploadVrrpConfig(target, conf);
-          await dp.client.vrrpAction(target, 'start');
+          try {
+            await configureOne(amp);
+            configured.push(amp.id);
+          } catch (err) {
+            if (!tolerated.has(amp.id)) throw err;
+            ctx.log('VRRP configuration skipped on an unreachable peer', { amphora_id: amp.id, error: String(err) });
+          }
         }),
       );
-      return { amphorae: targets.map((a) => a.id) };
+      return { amphorae: configured };
+      async function configureOne(amp: AmphoraEntity): Promise<void> {
+        const target = dp.target(amp);
+        const iface = await dp.client.interfaceFor(target, amp.vrrpIp!);
+        await dp.ds.manager.update(AmphoraEntity, { id: amp.id }, { vrrpInterface: iface });
+        const base = dp.agentPaths(amp.id, amp.lbNetworkIp!).basePath;
+        const conf = renderKeepalivedVrrpConfig(model, {
+          amphora: { id: amp.id, vrrp_ip: amp.vrrpIp!, vrrp_interface: iface, role: amp.role === 'BACKUP' ? 'BACKUP' : 'MASTER', vrrp_priority: amp.vrrpPriority ?? undefined },
+          peers,
+          vrrpGroup: { name: group.vrrpGroupName, auth_type: 'PASS', auth_pass: group.vrrpAuthPass, advert_int: group.advertInt },
+          vipNetworks: [{ ip_address: lb.vipAddress!, subnet_cidr: subnet.cidr, gateway_ip: subnet.gatewayIp, host_routes: [] }],
+          checkScriptPath: `${base}/vrrp/check_script.sh`,
+          checkInterval: dp.config.worker.vrrpCheckInterval,
+          checkFall: dp.config.worker.vrrpFailCount,
+          checkRise: dp.config.worker.vrrpSuccessCount,
+        });
+        await dp.client.uploadVrrpConfig(target, conf);
+        await dp.client.vrrpAction(target, 'start');
+      }
     },
   };
 }
