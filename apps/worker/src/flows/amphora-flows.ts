@@ -125,6 +125,20 @@ function replaceAmphora(dp: DataPlane, prefix: string, slot: number, oldOf: (ctx
     named(updateListeners(dp, { tolerate: (ctx) => (ctx.results[`${prefix}database.list-peers`] as { peers: string[] }).peers })),
     named(configureVrrp(dp, null, (ctx) => (ctx.results[`${prefix}database.list-peers`] as { peers: string[] }).peers)),
     named(markAmphoraeAllocated(fresh)),
+    {
+      // The peers this flow just reached over the agent API are alive: count that as a heartbeat, so a
+      // survivor whose heartbeats were delayed while it took over the VIP and was reconfigured is not
+      // declared stale the moment the load balancer leaves PENDING_UPDATE (a cascade of failovers).
+      name: `${prefix}database.refresh-peer-liveness`,
+      execute: async (ctx) => {
+        const pushed = (ctx.results[`${prefix}amphora.update-listeners`] as { pushed?: string[] } | undefined)?.pushed ?? [];
+        const peersReached = pushed.filter((id) => id !== plan(ctx).new);
+        if (peersReached.length) {
+          await ctx.dataSource.query(`UPDATE amphora_health SET last_update = GREATEST(last_update, now() AT TIME ZONE 'utc') WHERE amphora_id = ANY($1) AND busy = false`, [peersReached]);
+        }
+        return { refreshed: peersReached };
+      },
+    },
   ];
 }
 
