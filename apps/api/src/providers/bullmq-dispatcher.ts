@@ -3,7 +3,11 @@ import { FlowDispatcher } from './amphora.provider';
 
 export const FLOW_QUEUE = 'octavia-flows';
 
-/** BullMQ dispatch keyed by the flow id, so a re-dispatch of the same flow never runs it twice at once. */
+/**
+ * BullMQ dispatch keyed by the flow id, so a re-dispatch of the same flow never runs it twice at once.
+ * The job contract the worker consumes (name = flow kind, data = { flowId }); the API and the health
+ * manager both produce with it.
+ */
 export class BullmqFlowDispatcher implements FlowDispatcher {
   private readonly queue: Queue;
 
@@ -13,6 +17,7 @@ export class BullmqFlowDispatcher implements FlowDispatcher {
       prefix,
       connection: { host: url.hostname, port: Number(url.port || 6379), db: Number(url.pathname.slice(1) || 0), maxRetriesPerRequest: 1, enableOfflineQueue: false },
     });
+    this.queue.on('error', () => undefined); // a Redis outage fails dispatch(); the worker's reconciler catches up
   }
 
   async dispatch(flowId: string, kind: string, priority: number): Promise<void> {
