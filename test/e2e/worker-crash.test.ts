@@ -50,7 +50,7 @@ describe('worker crashes and Redis restarts', () => {
     const log = openSync(path.join(h.stateDir, `worker-${spawned++}.log`), 'a');
     const child = spawn(process.execPath, ['-r', './scripts/swc-register.js', 'apps/worker/src/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, ...h.env, OCTAVIA_TS_DATABASE_URL: h.api.dbUrl, OCTAVIA_TS_WORKER_STATUS_PORT: '0' },
+      env: { ...process.env, ...h.env, OCTAVIA_TS_DATABASE_URL: h.api.dbUrl, OCTAVIA_TS_WORKER_STATUS_PORT: '0', OCTAVIA_TS_FLOW_STEP_PAUSE_MS: '400' },
       stdio: ['ignore', log, log],
     });
     closeSync(log);
@@ -123,7 +123,11 @@ describe('worker crashes and Redis restarts', () => {
     }
     const [done] = await h.ds.query(`SELECT status, error, attempts FROM flow WHERE id = $1`, [flow.id]);
     expect(done.status).toBe('SUCCEEDED');
-    expect(kills).toBeGreaterThanOrEqual(8);
+    // Every boundary: the workers pause 400 ms after each journaled step (OCTAVIA_TS_FLOW_STEP_PAUSE_MS), so the
+    // test sees each new DONE row and kills the owner there; create-load-balancer has 11 steps.
+    const [{ steps }] = await h.ds.query(`SELECT count(*)::int AS steps FROM flow_step WHERE flow_id = $1`, [flow.id]);
+    expect(steps).toBe(11);
+    expect(kills).toBeGreaterThanOrEqual(steps - 1);
     expect(done.attempts).toBeGreaterThanOrEqual(kills);
     const lb = await h.waitLbStatus(lbId, 'ACTIVE', 5000);
     expect(lb.loadbalancer.operating_status).toBe('ONLINE');
@@ -163,6 +167,8 @@ describe('worker crashes and Redis restarts', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     await h.waitLbGone(lbId, 120_000);
+    // The flow row turns SUCCEEDED after the last step's pause.
+    for (const until = Date.now() + 30_000; (await h.leftovers()).flowsPending > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
     expect(await h.leftovers()).toEqual({ namespaces: [], amphorae: 0, ports: 0, allocations: 0, bridgeLinks: [], flowsPending: 0, pending: 0 });
   });
 });

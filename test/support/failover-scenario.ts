@@ -32,7 +32,7 @@ export class FailoverBed {
       workers: 0,
       ini:
         `[controller_worker]\nloadbalancer_topology = ${opts.topology}\n` +
-        `[health_manager]\nheartbeat_interval = 1\nheartbeat_timeout = 3\nhealth_check_interval = 1\nbind_port = ${ports[0]}\n${threshold}`,
+        `[health_manager]\nheartbeat_interval = 1\nheartbeat_timeout = 3\nhealth_check_interval = 1\nfailover_retry_initial_delay = 5\nbind_port = ${ports[0]}\n${threshold}`,
     });
     const mgmt = await b.h.network.ensureManagement();
     void mgmt;
@@ -80,7 +80,8 @@ export class FailoverBed {
       if ((await this.h.curl(this.client, `http://${vip}/`, 1)).startsWith('backend')) return Date.now() - t0;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`VIP ${vip} did not answer within ${timeoutMs} ms`);
+    const flows = await this.h.ds.query(`SELECT kind, status, error FROM flow WHERE status <> 'SUCCEEDED' ORDER BY created_at DESC LIMIT 5`);
+    throw new Error(`VIP ${vip} did not answer within ${timeoutMs} ms; unfinished or failed flows: ${JSON.stringify(flows)}`);
   }
 
   /** The amphora dies as a VM would: every process SIGKILLed and its namespace (links included) gone. */

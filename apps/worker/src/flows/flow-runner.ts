@@ -15,6 +15,12 @@ export const FLOW_OWNER = `${hostname()}:${process.pid}`;
  * steps are reverted in reverse order and the tree gets its defined failure statuses, never PENDING_*.
  */
 export class FlowRunner {
+  /**
+   * OCTAVIA_TS_FLOW_STEP_PAUSE_MS (debug/test knob, default 0): pause after each journaled step, so a crash
+   * test can kill the worker at every step boundary, or an operator can watch a flow step by step.
+   */
+  private readonly stepPauseMs = Math.max(0, Number(process.env.OCTAVIA_TS_FLOW_STEP_PAUSE_MS ?? 0) || 0);
+
   constructor(private readonly ds: DataSource, private readonly registry: FlowRegistry, private readonly logger: JsonLogger) {}
 
   /**
@@ -68,6 +74,7 @@ export class FlowRunner {
         const result = (await task.execute(ctx)) ?? null;
         ctx.results[task.name] = result;
         await this.ds.manager.update(FlowStepEntity, { flowId, index }, { status: 'DONE', result: result as object, finishedAt: new Date() });
+        if (this.stepPauseMs) await new Promise((r) => setTimeout(r, this.stepPauseMs));
       }
       await this.ds.manager.update(FlowEntity, { id: flowId }, { status: 'SUCCEEDED', updatedAt: new Date(), error: null });
       ctx.log('flow succeeded');

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { AgentPaths } from '../agent-paths';
 import { shellJoin, shellQuote } from '../platform/service-commands';
 import { writeFileAtomic } from '../util/files';
@@ -41,12 +42,26 @@ export class VrrpCheckScripts {
       await fs.rm(this.paths.haproxyCheckScript, { force: true });
       return;
     }
-    const body =
-      statsSockets.length === 0
-        ? 'exit 1'
-        : `${shellJoin([...this.agentCommand, 'haproxy-vrrp-check', ...statsSockets])}\nexit $?`;
+    const body = statsSockets.length === 0 ? 'exit 1' : this.haproxyCheckBody(statsSockets);
     await fs.mkdir(this.paths.vrrpCheckScriptsDir, { recursive: true });
     await writeFileAtomic(this.paths.haproxyCheckScript, `#!/bin/sh\n${body}\n`, 0o755);
+  }
+
+  /**
+   * Fast path first: when every HAProxy master named by its pid file is alive, the check passes without
+   * starting a process (keepalived runs it every second, and starting Node can take longer than that on a
+   * busy host, which would put a healthy amphora in FAULT and stop the BACKUP from taking over). Otherwise
+   * the agent asks every stats socket for `show stat` (the full check, which fails for a dead HAProxy).
+   */
+  private haproxyCheckBody(statsSockets: string[]): string {
+    const pidFiles = statsSockets.map((socket) => {
+      const lbId = path.basename(socket, '.sock');
+      return /^[0-9a-f-]{36}$/i.test(lbId) ? this.paths.haproxyPidFile(lbId) : null;
+    });
+    const full = `${shellJoin([...this.agentCommand, 'haproxy-vrrp-check', ...statsSockets])}\nexit $?`;
+    if (pidFiles.some((p) => p === null)) return full;
+    const alive = pidFiles.map((p) => `alive ${shellQuote(p!)}`).join(' && ');
+    return ['alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }', `if ${alive}; then exit 0; fi`, full].join('\n');
   }
 
   /** Fails while any configured LVS listener's keepalived is not alive. */

@@ -39,6 +39,10 @@ export async function allocatePort(
   subnet: SubnetEntity,
   opts: { name: string; deviceId?: string | null; deviceOwner: string; projectId?: string | null; ipAddress?: string | null },
 ): Promise<PortEntity> {
+  // Allocations on one subnet are serialised for the rest of the caller's transaction: two concurrent
+  // failovers (or a failover and an API create) would otherwise pick the same free address and one of them
+  // would fail on the primary key instead of taking the next address.
+  await em.query(`SELECT pg_advisory_xact_lock(hashtext('octavia-ts-ipam'), hashtext($1))`, [subnet.id]);
   const used = new Set<string>(
     (await em.query(`SELECT ip_address FROM ip_allocation WHERE subnet_id = $1`, [subnet.id])).map((r: { ip_address: string }) => r.ip_address),
   );
