@@ -5,6 +5,11 @@ import * as path from 'node:path';
 import { SshComputeDriver } from '../../libs/drivers/src/compute/ssh/ssh.compute-driver';
 import { AmphoraIdentity, randomMac, ROOT } from '../vm/vm.fixture';
 import { SshdDevice } from './sshd.fixture';
+import { randomUUID } from 'node:crypto';
+import { AmphoraClient } from '../../libs/drivers/src/amphora/amphora-client';
+import { run } from '../../libs/drivers/src/util/exec';
+import { renderHaproxyConfig } from '../../libs/renderers/src';
+import { startBackend } from '../agent/agent.fixture';
 
 /**
  * The ssh compute driver against a real OpenSSH server in a namespace: adoption (device checks, files,
@@ -144,6 +149,42 @@ describe('ssh compute driver', () => {
     expect(await driver.exists('ssh-edge1')).toBe(false);
     await driver.delete('ssh-edge1');
     await driver.delete('ssh-unknown');
+  });
+
+  it('serves HTTP through the adopted device: the controller renders, uploads and reloads HAProxy over mTLS', async () => {
+    await dev.writeKnownHosts();
+    const driver = driverWith();
+    const id = new AmphoraIdentity();
+    await driver.create(request(id));
+    await id.waitForAgent(dev.deviceIp, 30_000);
+    const backend = await startBackend(dev.ns, '127.0.0.1', 8080, 'edge-backend');
+    const client = new AmphoraClient({ clientCertPem: id.controller.certificatePem, clientKeyPem: id.controller.privateKeyPem, serverCaPem: id.serverCa.certificatePem });
+    try {
+      const amp = { id: id.amphoraId, managementIp: dev.deviceIp };
+      const lbId = randomUUID();
+      const poolId = randomUUID();
+      const paths = driver.agentPathsFor(id.amphoraId, dev.deviceIp);
+      const config = renderHaproxyConfig(
+        {
+          id: lbId,
+          vip_address: dev.deviceIp,
+          listeners: [{ id: randomUUID(), protocol: 'HTTP', protocol_port: 8081, default_pool_id: poolId }],
+          pools: [{ id: poolId, protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', members: [{ id: randomUUID(), address: '127.0.0.1', protocol_port: 8080 }] }],
+        },
+        { amphoraId: id.amphoraId, topology: 'SINGLE', basePath: paths.basePath, certDir: paths.certDir, haproxyVersion: (await client.waitForAgent(amp)).haproxy_version },
+      );
+      expect((await client.uploadHaproxyConfig(amp, lbId, config)).status).toBe(202);
+      expect((await client.loadBalancerAction(amp, lbId, 'reload')).status).toBe(202);
+      const bodies = new Set<string>();
+      for (let i = 0; i < 3; i++) bodies.add(await run(['curl', '-s', '--max-time', '3', `http://${dev.deviceIp}:8081/`]));
+      expect([...bodies]).toEqual(['edge-backend']);
+      expect((await client.deleteListeners(amp, lbId)).status).toBe(200);
+      await expect(run(['curl', '-s', '--max-time', '2', `http://${dev.deviceIp}:8081/`])).rejects.toThrow();
+    } finally {
+      client.close();
+      await backend.stop();
+      await driver.delete('ssh-edge1');
+    }
   });
 
   it('undoes a half-done adoption when the agent never listens, and frees the device', async () => {
