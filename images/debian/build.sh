@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
 done
 SUITE=bookworm
 # What the image gets on top of minbase (required priority + apt). --no-install-recommends throughout.
-PACKAGES=(usr-is-merged systemd-sysv udev kmod procps iproute2 haproxy keepalived nodejs linux-image-amd64 initramfs-tools)
+PACKAGES=(usr-is-merged systemd-sysv udev kmod procps iproute2 iputils-arping haproxy keepalived nodejs linux-image-amd64 initramfs-tools)
 
 log() { printf '[image:debian %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 T0=$(date +%s.%N)

@@ -94,6 +94,21 @@ describe('load balancers on qemu amphorae', () => {
       for (const a of amps) expect(a.compute_id).toMatch(/^qemu-/);
       expect((await vmsRunning()).length).toBe(amps.length);
 
+      if (topology === 'ACTIVE_STANDBY') {
+        // The MASTER VM dies (QEMU SIGKILLed by its pid): the BACKUP takes the VIP over and traffic continues.
+        const master = amps.find((a) => a.role === 'MASTER')!;
+        const state = JSON.parse(await fs.readFile(path.join(h.config.dataDir, 'qemu', 'vms', master.compute_id, 'state.json'), 'utf8')) as { pid: number };
+        const cmdline = await fs.readFile(`/proc/${state.pid}/cmdline`, 'utf8');
+        expect(cmdline).toContain(master.compute_id);
+        process.kill(state.pid, 'SIGKILL');
+        const killedAt = Date.now();
+        let after = '';
+        while (Date.now() - killedAt < 120_000 && !(after = await h.curl(client, `http://${vip}/`, 2)).startsWith('backend')) await new Promise((r) => setTimeout(r, 250));
+        expect(after).toBe(`backend-${topology}`);
+        process.stdout.write(`ACTIVE_STANDBY: MASTER VM killed, traffic from the BACKUP after ${((Date.now() - killedAt) / 1000).toFixed(1)} s\n`);
+        for (let i = 0; i < 3; i++) expect(await h.curl(client, `http://${vip}/`, 3)).toBe(`backend-${topology}`);
+      }
+
       await h.api.call('DELETE', `/v2/lbaas/loadbalancers/${lbId}?cascade=true`);
       await h.waitLbGone(lbId, 300_000);
       expect(await vmsRunning()).toEqual([]);
