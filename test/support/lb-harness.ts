@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { JsonLogger, OctaviaConfig, loadConfig } from '../../libs/common/src';
 import { dataSourceOptions } from '../../libs/database/src';
 import { LocalNetworkDriver, createLocalNetwork } from '../../libs/drivers/src/network/local-network.driver';
+import { NetnsComputeDriver } from '../../libs/drivers/src/compute/netns.driver';
 import { run, runQuiet, namespaceExists } from '../../libs/drivers/src/util/exec';
 import { BullmqFlowDispatcher } from '../../apps/api/src/providers/bullmq-dispatcher';
 import { startWorker, RunningWorker } from '../../apps/worker/src/main';
@@ -166,7 +167,7 @@ export class LocalLbHarness {
   async close(): Promise<void> {
     for (const w of this.workers) await w.stop().catch(() => undefined);
     // Amphorae still alive (a failed test) are removed through the driver, by pid and namespace.
-    const compute = new (require('../../libs/drivers/src/compute/netns.driver').NetnsComputeDriver)({ stateDir: this.config.worker.amphoraStateDir, agentBundle: '' });
+    const compute = new NetnsComputeDriver({ stateDir: this.config.worker.amphoraStateDir, agentBundle: '' });
     const ids: string[] = (await this.ds.query(`SELECT id FROM amphora`).catch(() => [])).map((r: { id: string }) => r.id);
     for (const id of ids) await compute.delete(`amphora-${id}`).catch(() => undefined);
     for (const b of this.backends) await b.stop().catch(() => undefined);

@@ -55,10 +55,8 @@ export class ManagementBridge {
   }
 }
 
-export function randomMac(): string {
-  const b = randomBytes(5);
-  return ['fa', ...Array.from(b, (x) => x.toString(16).padStart(2, '0'))].join(':');
-}
+/** Neutron-style MACs, as the IPAM hands them out. */
+export { randomMac } from '../../libs/database/src';
 
 /** Identities for one amphora: its server certificate (CN = amphora id) and the controller's client certificate. */
 export class AmphoraIdentity {

@@ -6,8 +6,7 @@ import { dataSourceOptions } from '../../../libs/database/src';
 import { AmphoraClient } from '../../../libs/drivers/src/amphora/amphora-client';
 import { ControllerPki } from '../../../libs/drivers/src/certificates/controller-pki';
 import { ComputeDriver } from '../../../libs/drivers/src/compute/compute-driver';
-import { NetnsComputeDriver } from '../../../libs/drivers/src/compute/netns.driver';
-import { NoopComputeDriver } from '../../../libs/drivers/src/compute/noop.driver';
+import { createComputeDriver } from '../../../libs/drivers/src/compute/factory';
 import { LocalNetworkDriver } from '../../../libs/drivers/src/network/local-network.driver';
 import { DataPlane } from './data-plane/data-plane';
 import { registerAmphoraFlows } from './flows/amphora-flows';
@@ -30,21 +29,11 @@ async function ensureAgentBundle(file: string, logger: JsonLogger): Promise<stri
   return bundleAgent({ outfile: file });
 }
 
-/** Builds the compute driver named by `[controller_worker] compute_driver`. */
+/** The compute driver named by `[controller_worker] compute_driver`, with the agent bundle it installs. */
 export async function buildComputeDriver(config: OctaviaConfig, logger: JsonLogger): Promise<ComputeDriver> {
   const w = config.worker;
-  switch (w.computeDriver) {
-    case 'netns':
-      return new NetnsComputeDriver({ stateDir: w.amphoraStateDir, agentBundle: await ensureAgentBundle(w.agentBundle, logger), bridgeNamespace: w.local.namespace });
-    case 'noop':
-      return new NoopComputeDriver();
-    default: {
-      // Drivers that live in their own modules (qemu, ssh) register through the factory when present.
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const factory = require('../../../libs/drivers/src/compute/factory') as { createComputeDriver(name: string, config: OctaviaConfig, logger: JsonLogger): Promise<ComputeDriver> | ComputeDriver };
-      return factory.createComputeDriver(w.computeDriver, config, logger);
-    }
-  }
+  const agentBundle = w.computeDriver === 'noop' ? w.agentBundle : await ensureAgentBundle(w.agentBundle, logger);
+  return createComputeDriver(w.computeDriver, { ...config, worker: { ...w, agentBundle } }, logger);
 }
 
 export async function startWorker(
@@ -72,8 +61,7 @@ export async function startWorker(
       { connectTimeoutMs: a.connectTimeoutMs, readTimeoutMs: a.readTimeoutMs, maxRetries: a.activeConnectionMaxRetries, retryIntervalMs: a.activeConnectionRetryIntervalMs },
     );
     dataPlane = new DataPlane(ds, config, compute, network, pki, client, logger);
-    registry = new FlowRegistry();
-    registry.register('*', FlowRegistry.noopDataPlane().builderFor('*')!);
+    registry = FlowRegistry.noopDataPlane();
     await registerAmphoraFlows(registry, dataPlane);
   }
   logger.info({ msg: 'worker starting', compute_driver: dataPlane?.compute.name ?? 'noop', network_driver: dataPlane ? 'local' : 'noop', queue_prefix: w.queuePrefix });

@@ -1,4 +1,4 @@
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In, Not } from 'typeorm';
 import { CertificateManager, CertificateServices, createCertificateServices } from '../../../../libs/cert-manager/src';
 import { JsonLogger, OctaviaConfig } from '../../../../libs/common/src';
 import { AmphoraEntity, SubnetEntity } from '../../../../libs/database/src';
@@ -83,12 +83,9 @@ export class DataPlane {
     };
   }
 
-  /** Live amphorae of a load balancer (not DELETED / PENDING_DELETE), MASTER before BACKUP. */
+  /** Live amphorae of a load balancer (not DELETED / PENDING_DELETE), in a stable order (role, then age). */
   async liveAmphorae(em: EntityManager, lbId: string): Promise<AmphoraEntity[]> {
-    const rows = await em.query(`SELECT id FROM amphora WHERE load_balancer_id = $1 AND status NOT IN ('DELETED', 'PENDING_DELETE') ORDER BY role, created_at`, [lbId]);
-    if (!rows.length) return [];
-    const all = await em.findByIds(AmphoraEntity, rows.map((r: { id: string }) => r.id));
-    return rows.map((r: { id: string }) => all.find((a) => a.id === r.id)!);
+    return em.find(AmphoraEntity, { where: { loadBalancerId: lbId, status: Not(In(['DELETED', 'PENDING_DELETE'])) }, order: { role: 'ASC', createdAt: 'ASC' } });
   }
 
   async subnet(em: EntityManager, id: string | null): Promise<SubnetEntity> {

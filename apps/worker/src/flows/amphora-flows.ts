@@ -72,8 +72,6 @@ function replaceAmphora(dp: DataPlane, prefix: string, slot: number, oldOf: (ctx
   const plan = (ctx: TaskContext) => ctx.results[planName] as { old: string | null; new: string };
   const fresh = (ctx: TaskContext) => [plan(ctx).new];
   const old = (ctx: TaskContext) => (plan(ctx).old ? [plan(ctx).old!] : []);
-  const peersOf = async (ctx: TaskContext) => (await dp.liveAmphorae(ctx.dataSource.manager, ctx.flow.loadBalancerId!)).map((a) => a.id).filter((id) => id !== plan(ctx).new);
-  let peers: string[] = [];
   const named = (t: Task): Task => ({ ...t, name: `${prefix}${t.name}` });
   return [
     {
@@ -118,8 +116,8 @@ function replaceAmphora(dp: DataPlane, prefix: string, slot: number, oldOf: (ctx
     {
       name: `${prefix}database.list-peers`,
       execute: async (ctx) => {
-        peers = await peersOf(ctx);
-        return { peers };
+        const live = await dp.liveAmphorae(ctx.dataSource.manager, ctx.flow.loadBalancerId!);
+        return { peers: live.map((a) => a.id).filter((id) => id !== plan(ctx).new) };
       },
     },
     named(updateListeners(dp, { tolerate: (ctx) => (ctx.results[`${prefix}database.list-peers`] as { peers: string[] }).peers })),

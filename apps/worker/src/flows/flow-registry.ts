@@ -15,16 +15,13 @@ export class FlowRegistry {
     this.builders.set(kind, builder);
   }
 
-  builderFor(kind: string): FlowBuilder | undefined {
-    return this.builders.get(kind);
-  }
-
   async tasksFor(flow: FlowEntity, ds: DataSource): Promise<Task[]> {
     const builder = this.builders.get(flow.kind) ?? this.builders.get('*');
     if (!builder) throw new Error(`no flow registered for kind ${flow.kind}`);
     return builder(flow, ds);
   }
 
+  /** Database steps only for every kind; the data-plane flows are registered over it per kind. */
   static noopDataPlane(): FlowRegistry {
     const r = new FlowRegistry();
     r.register('*', () => [markTreeActive]);

@@ -1,4 +1,4 @@
-import { AmphoraEntity, ListenerEntity, LoadBalancerEntity, PoolEntity, VrrpGroupEntity } from '../../../../libs/database/src';
+import { AmphoraEntity, LoadBalancerEntity, VrrpGroupEntity } from '../../../../libs/database/src';
 import { collectTlsMaterial } from '../../../../libs/cert-manager/src';
 import { renderAgentConfig } from '../../../../libs/drivers/src/compute/agent-config';
 import { HaproxyRenderOptions, renderHaproxyConfig, renderKeepalivedVrrpConfig, RenderLoadBalancer } from '../../../../libs/renderers/src';
@@ -146,12 +146,27 @@ export function updateListeners(dp: DataPlane, opts: { tolerate?: AmphoraSelecto
   };
 }
 
-/** Certificates of the load balancer's TLS listeners and pools, uploaded to one amphora before its config. */
-async function uploadTlsMaterial(dp: DataPlane, amp: AmphoraEntity, lbId: string, certDir: string): Promise<Pick<HaproxyRenderOptions, 'listenerCertificates' | 'poolCertificates'>> {
-  const listeners = await dp.ds.manager.find(ListenerEntity, { where: { loadBalancerId: lbId } });
-  const pools = await dp.ds.manager.find(PoolEntity, { where: { loadBalancerId: lbId } });
-  const tlsListeners = listeners.filter((l) => l.provisioningStatus !== 'PENDING_DELETE' && (l.defaultTlsContainerRef || l.clientCaTlsContainerRef));
-  const tlsPools = pools.filter((p) => p.provisioningStatus !== 'PENDING_DELETE' && (p.tlsContainerRef || p.caTlsContainerRef));
+/** Certificates of the load balancer's TLS listeners and pools (from the render model), uploaded to one amphora before its config. */
+async function uploadTlsMaterial(
+  dp: DataPlane,
+  amp: AmphoraEntity,
+  model: RenderLoadBalancer,
+  certDir: string,
+): Promise<Pick<HaproxyRenderOptions, 'listenerCertificates' | 'poolCertificates'>> {
+  const lbId = model.id;
+  const live = <T extends { provisioning_status?: string }>(o: T) => o.provisioning_status !== 'PENDING_DELETE' && o.provisioning_status !== 'DELETED';
+  const tlsListeners = model.listeners
+    .filter((l) => live(l) && (l.default_tls_container_ref || l.client_ca_tls_container_ref))
+    .map((l) => ({
+      id: l.id,
+      defaultTlsContainerRef: l.default_tls_container_ref ?? null,
+      sniContainerRefs: l.sni_container_refs ?? null,
+      clientCaTlsContainerRef: l.client_ca_tls_container_ref ?? null,
+      clientCrlContainerRef: l.client_crl_container_ref ?? null,
+    }));
+  const tlsPools = (model.pools ?? [])
+    .filter((p) => live(p) && (p.tls_container_ref || p.ca_tls_container_ref))
+    .map((p) => ({ id: p.id, tlsContainerRef: p.tls_container_ref ?? null, caTlsContainerRef: p.ca_tls_container_ref ?? null, crlContainerRef: p.crl_container_ref ?? null }));
   if (!tlsListeners.length && !tlsPools.length) return {};
   const manager = dp.certificates();
   if (!manager) throw new Error('TLS references need a certificate manager ([certificates] cert_manager is noop_cert_manager)');
@@ -187,7 +202,7 @@ async function pushConfig(
   }
   const version = await dp.haproxyVersion(target);
   const paths = dp.agentPaths(amp.id, amp.lbNetworkIp!);
-  const tls = await uploadTlsMaterial(dp, amp, lbId, paths.certDir);
+  const tls = await uploadTlsMaterial(dp, amp, model, paths.certDir);
   const config = renderHaproxyConfig(model, {
     ...tls,
     amphoraId: amp.id,

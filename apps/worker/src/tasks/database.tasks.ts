@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { failLoadBalancerTree, settleLoadBalancerTree } from '../../../../libs/database/src';
-import { Task } from '../flows/flow-types';
+import { Task, TaskContext } from '../flows/flow-types';
 
 /** Marks the load balancer's tree done: pending objects ACTIVE, pending deletions removed (upstream's Mark*ActiveInDB tasks). */
 export const markTreeActive: Task = {
@@ -32,7 +33,7 @@ export function createAmphoraRows(slots: Array<{ id: (flowId: string) => string;
           await em.query(
             `INSERT INTO vrrp_group (load_balancer_id, vrrp_group_name, vrrp_auth_type, vrrp_auth_pass, advert_int)
              VALUES ($1, $2, 'PASS', $3, $4) ON CONFLICT (load_balancer_id) DO NOTHING`,
-            [flow.loadBalancerId, flow.loadBalancerId!.replace(/-/g, ''), randomHex(7), Number(flow.payload?.advert_int ?? 1)],
+            [flow.loadBalancerId, flow.loadBalancerId!.replace(/-/g, ''), randomBytes(4).toString('hex').slice(0, 7), Number(flow.payload?.advert_int ?? 1)],
           );
         }
       });
@@ -46,7 +47,7 @@ export function createAmphoraRows(slots: Array<{ id: (flowId: string) => string;
 }
 
 /** Amphorae that finished building become ALLOCATED. */
-export function markAmphoraeAllocated(select: (ctx: import('../flows/flow-types').TaskContext) => string[]): Task {
+export function markAmphoraeAllocated(select: (ctx: TaskContext) => string[]): Task {
   return {
     name: 'database.mark-amphorae-allocated',
     execute: async (ctx) => {
@@ -55,8 +56,4 @@ export function markAmphoraeAllocated(select: (ctx: import('../flows/flow-types'
       return null;
     },
   };
-}
-
-function randomHex(n: number): string {
-  return require('node:crypto').randomBytes(n).toString('hex').slice(0, n);
 }

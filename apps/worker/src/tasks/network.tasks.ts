@@ -4,6 +4,8 @@ import { Task } from '../flows/flow-types';
 import { AmphoraSelector } from './compute.tasks';
 
 export const MEMBER_PORT_OWNER = 'octavia:member';
+/** A member port allocated but not yet attached and plugged (a re-run step finishes it). */
+export const MEMBER_PORT_PENDING = 'octavia:member-pending';
 export const VRRP_PORT_OWNER = 'octavia:vrrp';
 
 /** Each amphora's base ("VRRP") port on the VIP subnet; the VIP itself floats over them (allowed address pair). */
@@ -66,17 +68,19 @@ export function memberPorts(dp: DataPlane, select: AmphoraSelector | null = null
       const amps = select ? await dp.ds.manager.findByIds(AmphoraEntity, select(ctx)) : await dp.liveAmphorae(dp.ds.manager, lbId);
       const plugged: string[] = [];
       for (const amp of amps) {
-        const have: Array<{ id: string; subnet_id: string }> = await dp.ds.query(
-          `SELECT id, fixed_ips->0->>'subnet_id' AS subnet_id FROM port WHERE device_id = $1 AND device_owner = $2`,
-          [`amphora-${amp.id}`, MEMBER_PORT_OWNER],
+        const have: Array<{ id: string; subnet_id: string; device_owner: string }> = await dp.ds.query(
+          `SELECT id, fixed_ips->0->>'subnet_id' AS subnet_id, device_owner FROM port WHERE device_id = $1 AND device_owner IN ($2, $3)`,
+          [`amphora-${amp.id}`, MEMBER_PORT_OWNER, MEMBER_PORT_PENDING],
         );
         for (const subnetId of needed) {
           let port = have.find((p) => p.subnet_id === subnetId);
+          // Plugged ports are left alone: a config push does not touch the amphora's links again.
+          if (port?.device_owner === MEMBER_PORT_OWNER) continue;
           if (!port) {
             port = await dp.ds.transaction(async (em) => {
               const subnet = await em.findOneByOrFail(SubnetEntity, { id: subnetId });
-              const p = await allocatePort(em, subnet, { name: `octavia-member-${amp.id.slice(0, 8)}`, deviceId: `amphora-${amp.id}`, deviceOwner: MEMBER_PORT_OWNER, projectId: lb.projectId });
-              return { id: p.id, subnet_id: subnetId };
+              const p = await allocatePort(em, subnet, { name: `octavia-member-${amp.id.slice(0, 8)}`, deviceId: `amphora-${amp.id}`, deviceOwner: MEMBER_PORT_PENDING, projectId: lb.projectId });
+              return { id: p.id, subnet_id: subnetId, device_owner: MEMBER_PORT_PENDING };
             });
           }
           const [row] = await dp.ds.query(`SELECT id, mac_address, network_id, fixed_ips FROM port WHERE id = $1`, [port.id]);
@@ -89,6 +93,7 @@ export function memberPorts(dp: DataPlane, select: AmphoraSelector | null = null
             mtu: 1500,
             is_sriov: false,
           });
+          await dp.ds.query(`UPDATE port SET device_owner = $2 WHERE id = $1`, [row.id, MEMBER_PORT_OWNER]);
           plugged.push(row.id);
         }
         for (const stale of have.filter((p) => !needed.includes(p.subnet_id))) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { NetworkEntity, SubnetEntity, randomMac } from '../../../database/src';
+import { NetworkEntity, SubnetEntity } from '../../../database/src';
 import { BridgeLocation, ManagementAddress } from '../compute/compute-driver';
 import { ensureNamespace, linkExists, namespaceExists, run, runQuiet, tagOf } from '../util/exec';
 import { NetworkDriver } from './network-driver';
@@ -111,12 +111,6 @@ export class LocalNetworkDriver implements NetworkDriver {
     });
   }
 
-  async releaseManagement(em: EntityManager, amphoraId: string): Promise<void> {
-    // The address is free as soon as the amphora row is DELETED; nothing else holds it.
-    void em;
-    void amphoraId;
-  }
-
   /**
    * Connects a namespace (a backend, a client, or the root namespace with `namespace = null`) to a network's
    * bridge with a configured address: how hosts outside amphorae join a local network.
@@ -196,4 +190,3 @@ export async function createLocalNetwork(
   return { network, subnet };
 }
 
-export { randomMac };

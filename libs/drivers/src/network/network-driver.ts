@@ -9,7 +9,6 @@ export interface NetworkDriver {
   readonly name: string;
   /** Makes sure the bridge of a network exists and returns where it is. */
   ensureNetwork(networkId: string): Promise<BridgeLocation>;
-  /** Management address for a new amphora (idempotent per amphora id). */
+  /** Management address for a new amphora (idempotent per amphora id; freed when the amphora is DELETED). */
   allocateManagement(em: EntityManager, amphoraId: string): Promise<ManagementAddress>;
-  releaseManagement(em: EntityManager, amphoraId: string): Promise<void>;
 }
