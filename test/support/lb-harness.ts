@@ -120,7 +120,17 @@ export class LocalLbHarness {
   }
 
   async waitLbStatus(lbId: string, status: string, timeoutMs = 60_000): Promise<any> {
-    return this.waitFor(`/v2/lbaas/loadbalancers/${lbId}`, (b) => b?.loadbalancer?.provisioning_status === status, timeoutMs, `load balancer ${status}`);
+    return this.waitFor(
+      `/v2/lbaas/loadbalancers/${lbId}`,
+      (b) => {
+        const now = b?.loadbalancer?.provisioning_status;
+        // A flow that ended in ERROR will not reach the wanted status: fail now with the flow's reason.
+        if (now === 'ERROR' && status !== 'ERROR') throw new Error(`load balancer ${lbId} went to ERROR while waiting for ${status}`);
+        return now === status;
+      },
+      timeoutMs,
+      `load balancer ${status}`,
+    );
   }
 
   async waitLbGone(lbId: string, timeoutMs = 60_000): Promise<void> {

@@ -122,4 +122,9 @@ export function buildQemuArgv(s: VmSpec): string[] {
   ];
 }
 
-export const DEFAULT_KERNEL_ARGS = 'root=/dev/vda rw console=ttyS0,115200 panic=-1 loglevel=5 systemd.show_status=1 rootwait';
+/**
+ * `net.ifnames=0`: hot-plugged NICs keep their kernel name (eth1, eth2 …). With predictable names udev renames
+ * a new link (eth0 → ens4) while the agent is moving it into the amphora-haproxy namespace by MAC, and the
+ * VIP plug fails with "Cannot find device" (seen under CI load).
+ */
+export const DEFAULT_KERNEL_ARGS = 'root=/dev/vda rw console=ttyS0,115200 panic=-1 loglevel=5 systemd.show_status=1 rootwait net.ifnames=0';
