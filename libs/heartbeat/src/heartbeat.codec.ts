@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
+import { inflateSmall } from './fast-inflate';
 import type { HeartbeatMessage, HeartbeatPayloadV3 } from './heartbeat.types';
 
 /**
@@ -111,22 +113,26 @@ export function encodeHeartbeat(
   return datagram;
 }
 
-/** One shared fatal decoder: invalid UTF-8 is a malformed payload, as in upstream. */
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function parseBody(compressed: Buffer, maxInflatedBytes: number): HeartbeatMessage {
+function inflateText(compressed: Buffer, maxInflatedBytes: number): string {
   let json: Buffer;
   try {
-    json = inflateSync(compressed, { maxOutputLength: maxInflatedBytes });
+    json = inflateSmall(compressed, maxInflatedBytes);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new HeartbeatDecodeError('inflated_oversize', `payload inflates beyond ${maxInflatedBytes} bytes`);
     }
     throw new HeartbeatDecodeError('bad_zlib', `payload is not a valid zlib stream: ${(err as Error).message}`);
   }
+  // Invalid UTF-8 is a malformed payload, as in upstream (checked natively, then decoded without a second check).
+  if (!isUtf8(json)) throw new HeartbeatDecodeError('bad_json', 'payload is not UTF-8 JSON: invalid UTF-8');
+  return json.toString('utf8');
+}
+
+/** Parse an authenticated heartbeat's JSON text; throws `HeartbeatDecodeError` (bad_json, bad_payload). */
+export function parseHeartbeatText(text: string): HeartbeatMessage {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(utf8.decode(json));
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new HeartbeatDecodeError('bad_json', `payload is not UTF-8 JSON: ${(err as Error).message}`);
   }
@@ -139,22 +145,24 @@ function parseBody(compressed: Buffer, maxInflatedBytes: number): HeartbeatMessa
   return parsed as HeartbeatMessage;
 }
 
+/** An authenticated datagram's payload before parsing: its JSON text (valid UTF-8) and the tag form. */
+export interface OpenedHeartbeat {
+  text: string;
+  tag: HeartbeatTagForm;
+}
+
 /**
- * Build a decoder bound to one key. This is the hot path of the health manager: the key
- * bytes and options are resolved once, and each packet costs one HMAC (two for legacy
- * packets or forgeries), one inflate and one JSON.parse.
+ * Build an opener bound to one key: size checks, HMAC, inflate and UTF-8 validation, but no JSON parsing
+ * (the health manager's decode threads skip the parse for heartbeats that only repeat known statuses).
  */
-export function createHeartbeatDecoder(
-  key: HeartbeatKey,
-  options: HeartbeatDecodeOptions = {},
-): (packet: Buffer) => DecodedHeartbeat {
+export function createHeartbeatOpener(key: HeartbeatKey, options: HeartbeatDecodeOptions = {}): (packet: Buffer) => OpenedHeartbeat {
   const k = keyBytes(key);
   const maxPacketBytes = options.maxPacketBytes ?? HEARTBEAT_MAX_PACKET_BYTES;
   const maxInflatedBytes = options.maxInflatedBytes ?? HEARTBEAT_DEFAULT_MAX_INFLATED_BYTES;
   const acceptLegacy = options.acceptLegacyDigest ?? true;
   const minBytes = (acceptLegacy ? RAW_TAG_BYTES : HEX_TAG_BYTES) + MIN_ZLIB_BYTES;
 
-  return (packet: Buffer): DecodedHeartbeat => {
+  return (packet: Buffer): OpenedHeartbeat => {
     if (packet.length > maxPacketBytes) {
       throw new HeartbeatDecodeError('oversize', `packet of ${packet.length} bytes exceeds ${maxPacketBytes}`);
     }
@@ -166,9 +174,9 @@ export function createHeartbeatDecoder(
       const split = packet.length - HEX_TAG_BYTES;
       const body = packet.subarray(0, split);
       // Compare ASCII bytes, not decoded hex: upstream rejects an uppercase tag and so do we.
-      const expected = Buffer.from(hmacSha256(k, body).toString('hex'), 'latin1');
+      const expected = Buffer.from(createHmac('sha256', k).update(body).digest('hex'), 'latin1');
       if (timingSafeEqual(expected, packet.subarray(split))) {
-        return { message: parseBody(body, maxInflatedBytes), tag: 'hex' };
+        return { text: inflateText(body, maxInflatedBytes), tag: 'hex' };
       }
     }
 
@@ -176,11 +184,27 @@ export function createHeartbeatDecoder(
       const split = packet.length - RAW_TAG_BYTES;
       const body = packet.subarray(0, split);
       if (timingSafeEqual(hmacSha256(k, body), packet.subarray(split))) {
-        return { message: parseBody(body, maxInflatedBytes), tag: 'binary' };
+        return { text: inflateText(body, maxInflatedBytes), tag: 'binary' };
       }
     }
 
     throw new HeartbeatDecodeError('bad_hmac', 'heartbeat HMAC does not match (wrong key or tampered packet)');
+  };
+}
+
+/**
+ * Build a decoder bound to one key. This is the hot path of the health manager: the key
+ * bytes and options are resolved once, and each packet costs one HMAC (two for legacy
+ * packets or forgeries), one inflate and one JSON.parse.
+ */
+export function createHeartbeatDecoder(
+  key: HeartbeatKey,
+  options: HeartbeatDecodeOptions = {},
+): (packet: Buffer) => DecodedHeartbeat {
+  const open = createHeartbeatOpener(key, options);
+  return (packet: Buffer): DecodedHeartbeat => {
+    const { text, tag } = open(packet);
+    return { message: parseHeartbeatText(text), tag };
   };
 }
 

@@ -1,2 +1,3 @@
 export * from './heartbeat.codec';
 export * from './heartbeat.types';
+export * from './fast-inflate';

@@ -51,3 +51,61 @@ describe('decode thread batches', () => {
     expect(out.count).toBe(1);
   });
 });
+
+describe('repeats recognised by their skeleton', () => {
+  const enc = (text: string) => {
+    // encodeHeartbeat serialises an object; these cases need exact texts (key order, duplicates, odd numbers).
+    const { deflateSync } = jest.requireActual<typeof import('node:zlib')>('node:zlib');
+    const { createHmac } = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+    const z = deflateSync(Buffer.from(text, 'utf8'));
+    return Buffer.concat([z, Buffer.from(createHmac('sha256', KEY).update(z).digest('hex'), 'latin1')]);
+  };
+  const text = (seq: number | string, rx: number | string, ver: number | string = 3, member = 'UP') =>
+    `{"id": "a", "seq": ${seq}, "listeners": {"${L}": {"status": "OPEN", "stats": {"tx": 5, "rx": ${rx}, "conns": 2, "totconns": 1e2, "ereq": -0}}}, ` +
+    `"pools": {"${P}:${L}": {"status": "UP", "members": {"${M}": "${member}"}}}, "ver": ${ver}}`;
+  const kinds = (decode: ReturnType<typeof makeBatchDecoder>, texts: string[]) => parseDecoded(decode(batch(texts.map(enc))));
+
+  it('a new seq and new statistics are a repeat; the statistics travel as written, in STAT_KEYS order', () => {
+    const decode = makeBatchDecoder(KEY, {}, true);
+    const [full, repeat] = kinds(decode, [text(1, 10), text(2, 2.5e3)]);
+    expect(full[0]).toBe(0);
+    expect(repeat).toEqual([1, 1000, 'a', full[2], [2500, 5, 2, 100, -0]]); // -0 as JSON.parse reads it in a full message
+  });
+
+  it('a changed ver, member status or number outside the statistics is sent in full', () => {
+    const decode = makeBatchDecoder(KEY, {}, true);
+    expect(kinds(decode, [text(1, 10), text(2, 10, 2), text(3, 10, 2), text(4, 10, 2, 'DOWN'), text(5, 10, 2, 'DOWN')]).map((e) => e[0])).toEqual([0, 0, 1, 0, 1]);
+  });
+
+  it('a repeat whose number tokens are not JSON numbers is not trusted: it is parsed and fails as bad_json', () => {
+    const decode = makeBatchDecoder(KEY, {}, true);
+    decode(batch([enc(text(1, 10))]));
+    for (const bad of ['1-2', '01', '1.', '1e', '--1']) {
+      const out = decode(batch([enc(text(2, bad))]));
+      expect(out.count).toBe(0);
+      expect(out.failures).toEqual({ bad_json: 1 });
+      const seqOut = decode(batch([enc(text(bad, 10))]));
+      expect(seqOut.failures).toEqual({ bad_json: 1 });
+    }
+    expect(kinds(decode, [text(9, 11)])[0][0]).toBe(1);
+  });
+
+  it('statistics that are not numbers go as 0, duplicate keys are never sent compact, and a flap back is full', () => {
+    const decode = makeBatchDecoder(KEY, {}, true);
+    const noStats = (seq: number) => `{"id": "b", "seq": ${seq}, "listeners": {"${L}": {"status": "OPEN", "stats": {"rx": "x", "tx": 3}}}, "pools": {}, "ver": 3}`;
+    const [, second] = kinds(decode, [noStats(1), noStats(2)]);
+    expect(second[0]).toBe(1);
+    expect(second[4]).toEqual([0, 3, 0, 0, 0]);
+    const dup = (seq: number) => `{"id": "c", "seq": ${seq}, "listeners": {"${L}": {"status": "OPEN", "stats": {"rx": 1, "rx": 2}}}, "pools": {}, "ver": 3}`;
+    expect(kinds(decode, [dup(1), dup(2)]).map((e) => e[0])).toEqual([0, 0]);
+    expect(kinds(decode, [text(1, 1), text(2, 1, 3, 'DOWN'), text(3, 1), text(4, 1)]).map((e) => e[0])).toEqual([0, 0, 0, 1]);
+  });
+
+  it('listener keys that V8 orders numerically still get their own statistics', () => {
+    const decode = makeBatchDecoder(KEY, {}, true);
+    const t = (rxB: number) => `{"id": "d", "seq": 1, "listeners": {"b": {"status": "OPEN", "stats": {"rx": ${rxB}}}, "7": {"status": "OPEN", "stats": {"rx": 70}}}, "pools": {}, "ver": 3}`;
+    const [full, repeat] = kinds(decode, [t(1), t(2)]);
+    expect(Object.keys((full[3] as HeartbeatMessage).listeners!)).toEqual(['7', 'b']);
+    expect(repeat[4]).toEqual([70, 0, 0, 0, 0, 2, 0, 0, 0, 0]);
+  });
+});
