@@ -1,7 +1,7 @@
 /**
  * npm run bench:heartbeat — a simulated fleet (BENCH_AMPHORAE, default 20,000 amphorae, each with its own load
  * balancer, listener, pool and 2 members in a fresh PostgreSQL database) sends real signed heartbeats over
- * loopback UDP to one health manager running as its own process. For each decode-thread setting
+ * loopback UDP (BENCH_VARIANTS, default 3, per amphora: each with its own seq and counters, sent in rotation) to one health manager running as its own process. For each decode-thread setting
  * (BENCH_THREADS, default "1,0") it offers BENCH_RATE heartbeats/s (default 50,000) for BENCH_SECONDS
  * (default 10, after a warm-up pass that loads every amphora's state) and prints heartbeats processed/s,
  * packet loss, database statements/s and the manager's RSS, with ratios against the 50,000/s target.
@@ -25,6 +25,7 @@ const RATE = Number(process.env.BENCH_RATE ?? 50000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const THREADS = (process.env.BENCH_THREADS ?? '1,0').split(',').map(Number);
 const TARGET = 50000;
+const VARIANTS = Number(process.env.BENCH_VARIANTS ?? 3);
 const UDP_PORT = 19555;
 const STATUS_PORT = 19878;
 const KEY = 'bench-heartbeat-key';
@@ -79,18 +80,25 @@ async function seed(url: string): Promise<Fleet> {
     [amps, lbs],
   );
   await c.end();
-  const packets = amps.map((id, i) =>
-    encodeHeartbeat(
-      {
-        id,
-        seq: 0,
-        listeners: { [listeners[i]]: { status: 'OPEN', stats: { tx: 1500, rx: 400, conns: 3, totconns: 2, ereq: 0 } } },
-        pools: { [`${pools[i]}:${listeners[i]}`]: { status: 'UP', members: { [members[i][0]]: 'UP', [members[i][1]]: i % 10 === 0 ? 'DOWN' : 'UP' } } },
-        ver: 3,
-      },
-      KEY,
-    ),
-  );
+  // VARIANTS heartbeats per amphora with their own seq and statistics, sent in rotation, so that consecutive
+  // heartbeats of one amphora differ as a real amphora's do (new seq and counters, same statuses).
+  const packets: Buffer[] = [];
+  for (let v = 0; v < VARIANTS; v++) {
+    amps.forEach((id, i) =>
+      packets.push(
+        encodeHeartbeat(
+          {
+            id,
+            seq: v,
+            listeners: { [listeners[i]]: { status: 'OPEN', stats: { tx: 1500 + 37 * v, rx: 400 + 11 * v, conns: 3 + v, totconns: 2 + v, ereq: v % 2 } } },
+            pools: { [`${pools[i]}:${listeners[i]}`]: { status: 'UP', members: { [members[i][0]]: 'UP', [members[i][1]]: i % 10 === 0 ? 'DOWN' : 'UP' } } },
+            ver: 3,
+          },
+          KEY,
+        ),
+      ),
+    );
+  }
   return { packets };
 }
 
@@ -117,12 +125,12 @@ function startManager(dbUrl: string, threads: number, dir: string): ChildProcess
   const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
   return spawn(process.execPath, [...extra, '-r', join(root, 'scripts', 'swc-register.js'), join(root, 'apps', 'health-manager', 'src', 'main.ts')], {
     env: { ...process.env, TZ: 'UTC', OCTAVIA_TS_CONFIG_FILE: ini, OCTAVIA_TS_HM_STATUS_PORT: String(STATUS_PORT), OCTAVIA_TS_REDIS_URL: '' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_HM_STDOUT ? 'inherit' : 'ignore', 'inherit'], // BENCH_HM_STDOUT=1 shows its logs (and --trace-gc)
   });
 }
 
-/** Sends `rate` packets/s round-robin over the fleet for `seconds`; returns how many were sent. */
-async function blast(fleet: Fleet, rate: number, seconds: number): Promise<number> {
+/** Sends `rate` packets/s round-robin over the fleet for `seconds`; returns how many were sent and over how long. */
+async function blast(fleet: Fleet, rate: number, seconds: number): Promise<{ sent: number; seconds: number }> {
   const socket = createSocket('udp4');
   socket.on('error', () => undefined);
   let sent = 0;
@@ -132,19 +140,21 @@ async function blast(fleet: Fleet, rate: number, seconds: number): Promise<numbe
   await new Promise<void>((resolve) => {
     const tick = () => {
       const elapsed = process.hrtime.bigint() - started;
-      if (elapsed >= endNs) return resolve();
-      const due = Math.min(Math.floor((Number(elapsed) / 1e9) * rate), sent + 5000);
+      const last = elapsed >= endNs;
+      const due = Math.min(Math.floor((Number(last ? endNs : elapsed) / 1e9) * rate), sent + 5000);
       for (; sent < due; sent++) {
         socket.send(fleet.packets[next], UDP_PORT, '127.0.0.1');
         next = (next + 1) % fleet.packets.length;
       }
+      if (last) return resolve();
       setTimeout(tick, 1); // a 1 ms pace, not a spinning loop: the sender must not eat the manager's core
     };
     tick();
   });
+  const took = Number(process.hrtime.bigint() - started) / 1e9;
   await new Promise((r) => setTimeout(r, 200));
   socket.close();
-  return sent;
+  return { sent, seconds: took };
 }
 
 /** CPU seconds (user + system, all threads) a process has used, from /proc (Linux). */
@@ -184,10 +194,7 @@ async function stageCosts(dbUrl: string, fleet: Fleet): Promise<string[]> {
   const batches: RawBatch[] = [];
   for (let i = 0; i < fleet.packets.length; i += 256) {
     const part = fleet.packets.slice(i, i + 256);
-    const data = Buffer.concat(part);
-    const copy = Buffer.allocUnsafeSlow(data.length);
-    data.copy(copy);
-    batches.push({ data: copy.buffer as ArrayBuffer, lengths: Uint32Array.from(part.map((p) => p.length)), times: new Float64Array(part.length).fill(Date.now()) });
+    batches.push({ packets: part, times: part.map(() => Date.now()) });
   }
   const codec = createHeartbeatDecoder(KEY);
   const codecUs = best(() => fleet.packets.forEach((p) => codec(p)));
@@ -218,8 +225,8 @@ async function stageCosts(dbUrl: string, fleet: Fleet): Promise<string[]> {
   const perCore = (us: number) => Math.round(1e6 / us).toLocaleString();
   return [
     `shared codec decode (HMAC, inflate, JSON)        ${codecUs.toFixed(1).padStart(5)} µs/heartbeat  → ${perCore(codecUs)}/s per core`,
-    `decode thread (codec + compact hand-over)        ${threadUs.toFixed(1).padStart(5)} µs/heartbeat  → ${perCore(threadUs)}/s per core`,
-    `main thread (parse + state + rules + stats)      ${mainUs.toFixed(1).padStart(5)} µs/heartbeat  → ${perCore(mainUs)}/s per core (plus the UDP receive)`,
+    `receiving thread (decode + compact hand-over)    ${threadUs.toFixed(1).padStart(5)} µs/heartbeat  → ${perCore(threadUs)}/s per core (plus the UDP receive)`,
+    `main thread (parse + state + rules + stats)      ${mainUs.toFixed(1).padStart(5)} µs/heartbeat  → ${perCore(mainUs)}/s per core`,
   ];
 }
 
@@ -242,7 +249,9 @@ async function main(): Promise<void> {
         const before = await scrape();
         const cpu0 = cpuSeconds(hm.pid!);
         const t0 = Date.now();
-        const sent = await blast(fleet, RATE, SECONDS);
+        const senderCpu0 = process.cpuUsage();
+        const { sent, seconds: sendSeconds } = await blast(fleet, RATE, SECONDS);
+        const senderCpu = process.cpuUsage(senderCpu0);
         await new Promise((r) => setTimeout(r, 1000)); // let queued packets drain
         const after = await scrape();
         const cpu = cpuSeconds(hm.pid!) - cpu0;
@@ -254,12 +263,14 @@ async function main(): Promise<void> {
         const shed = d('octavia_hm_packets_dropped_total{reason="overload"}');
         const statements = d('octavia_hm_db_statements_total:sum');
         const rss = (after.get('process_resident_memory_bytes') ?? 0) / 1024 / 1024;
+        const lagMs = (after.get('octavia_hm_event_loop_lag_max_seconds') ?? 0) * 1000;
         const loss = sent ? (100 * (sent - received)) / sent : 0;
         const line =
-          `decode threads ${threads}: offered ${Math.round(sent / secs).toLocaleString()}/s, processed ${Math.round(processed / secs).toLocaleString()} heartbeats/s ` +
-          `(${(processed / secs / TARGET).toFixed(2)}x of ${TARGET.toLocaleString()}/s target), packet loss ${loss.toFixed(2)} %, shed ${Math.round(shed / secs).toLocaleString()}/s, late ${late}, ` +
-          `${(statements / secs).toFixed(1)} db statements/s, RSS ${rss.toFixed(0)} MiB; manager CPU ${(cpu / secs).toFixed(2)} cores, ` +
-          `${processed ? ((cpu * 1e6) / processed).toFixed(1) : '-'} µs CPU per processed heartbeat (host load average ${loadavg()[0].toFixed(1)})`;
+          `decode threads ${threads}: offered ${Math.round(sent / sendSeconds).toLocaleString()}/s, processed ${Math.round(processed / sendSeconds).toLocaleString()} heartbeats/s ` +
+          `(${(processed / sendSeconds / TARGET).toFixed(2)}x of ${TARGET.toLocaleString()}/s target), packet loss ${loss.toFixed(2)} %, shed ${Math.round(shed / secs).toLocaleString()}/s, late ${late}, ` +
+          `${(statements / secs).toFixed(1)} db statements/s, RSS ${rss.toFixed(0)} MiB, main-thread lag max ${lagMs.toFixed(0)} ms; manager CPU ${(cpu / secs).toFixed(2)} cores, ` +
+          `${processed ? ((cpu * 1e6) / processed).toFixed(1) : '-'} µs CPU per processed heartbeat; ` +
+          `sender CPU ${((senderCpu.user + senderCpu.system) / 1e6 / SECONDS).toFixed(2)} cores (host load average ${loadavg()[0].toFixed(1)})`;
         console.log(line);
         results.push(line);
       } finally {

@@ -332,22 +332,15 @@ describe('health manager: heartbeats to statuses', () => {
     });
 
     it('a heartbeat that waited longer than heartbeat_interval before processing (replayed late)', async () => {
-      // The datagram is read (and stamped) and handed to the decode thread; the main thread then stalls past heartbeat_interval.
+      // The receiving thread reads (and stamps) the datagram while the main thread stalls past heartbeat_interval.
       const late = await startHm(hmConfig(db.url, { healthUpdateThreads: 1, heartbeatInterval: 1 }), { scanTimer: false });
       try {
         const before = await dbFingerprint(db);
         await sendHeartbeat(late, heartbeatFor(tree));
-        // As soon as the datagram has been read (and stamped), block the main thread past heartbeat_interval;
-        // the decode thread's answer can only be handled after the stall.
-        await new Promise<void>((resolve) => {
-          const poll = () => {
-            if (metricValue(late, 'octavia_hm_packets_received_total') < 1) return setImmediate(poll);
-            const until = Date.now() + 1500;
-            while (Date.now() < until);
-            resolve();
-          };
-          poll();
-        });
+        // Block the main thread at once: the receiving thread's answer can only be handled after the stall.
+        const until = Date.now() + 1500;
+        while (Date.now() < until);
+        expect(metricValue(late, 'octavia_hm_packets_received_total')).toBe(0);
         await waitFor(async () => metricValue(late, 'octavia_hm_heartbeats_ignored_total', { reason: 'late' }) === 1, 10000, 'late heartbeat');
         await late.flushNow();
         expect(metricValue(late, 'octavia_hm_heartbeats_processed_total')).toBe(0);

@@ -8,14 +8,10 @@ import {
 } from '../../../../libs/heartbeat/src';
 import { JSON_NUMBER, numberPaths, splitNumbers } from './number-skeleton';
 
-/**
- * A batch of raw datagrams as it travels to a decode thread: one transferable buffer holding the packets
- * back to back, their lengths, and their receive times (ms since the epoch, stamped on arrival).
- */
+/** Datagrams as a receiving thread gathered them, each with its receive time (ms since the epoch). */
 export interface RawBatch {
-  data: ArrayBuffer;
-  lengths: Uint32Array;
-  times: Float64Array;
+  packets: Buffer[];
+  times: number[];
 }
 
 /**
@@ -146,15 +142,12 @@ export function makeBatchDecoder(key: HeartbeatKey, options: HeartbeatDecodeOpti
   let versions = 0;
   const tokens: string[] = [];
   return (batch: RawBatch): DecodedBatch => {
-    const data = Buffer.from(batch.data);
     const parts: string[] = [];
     const failures: Record<string, number> = {};
     const samples: DecodedBatch['samples'] = [];
-    let offset = 0;
-    for (let i = 0; i < batch.lengths.length; i++) {
-      const len = batch.lengths[i];
-      const packet = data.subarray(offset, offset + len);
-      offset += len;
+    for (let i = 0; i < batch.packets.length; i++) {
+      const packet = batch.packets[i];
+      const len = packet.length;
       const t = batch.times[i];
       let message: HeartbeatMessage;
       let skeleton: string | null = null;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JsonLogger, MetricsRegistry } from '../../../../libs/common/src';
 import { createHeartbeatDecoder, HeartbeatDecodeError, HeartbeatMessage } from '../../../../libs/heartbeat/src';
-import { DecodedBatch, parseDecoded, RawBatch } from './decode-batch';
+import { DecodedBatch, parseDecoded } from './decode-batch';
+import type { ReceiveThreadData, ReceiveThreadMessage } from './decode-worker';
 
 export interface ReceiverOptions {
   bindIp: string;
@@ -26,25 +27,26 @@ export interface HeartbeatSink {
   compact(full: HeartbeatMessage, versionKey: string, stats: number[], receivedAt: number): void;
 }
 
-const BATCH_PACKETS = 256;
-/** 256 batches of up to 256 packets: far more than a second's worth at the design rate. */
-const MAX_BATCHES_IN_FLIGHT = 256;
+/**
+ * Packets handed to the main thread and not yet processed: about a second's worth at the design rate
+ * (50,000/s). Beyond it the receiving threads shed (counted as `overload`).
+ */
+const MAX_PACKETS_IN_FLIGHT = 65_536;
 
 /**
- * The UDP side: one socket on bind_ip:bind_port. Each datagram is stamped with its receive time on arrival
- * (that time, not the processing time, is what liveness and lateness use), then authenticated and parsed
- * by the shared codec, on decode threads when configured. Packets that fail are counted by reason in
- * `octavia_hm_packets_dropped_total` and never reach the sink.
+ * The UDP side: one socket on bind_ip:bind_port. With decode threads (the default), the threads themselves
+ * read the socket: the first binds it, the others wrap the same descriptor (found through /proc; Node 20 has
+ * no SO_REUSEPORT for dgram), so datagrams are read, stamped with their receive time, authenticated and
+ * parsed off the main thread, and the main thread's pauses never leave the socket unread. Without decode
+ * threads the main thread reads and decodes. The receive time, not the processing time, is what liveness and
+ * lateness use. Packets that fail are counted by reason in `octavia_hm_packets_dropped_total` and never reach
+ * the sink.
  */
 export class HeartbeatReceiver {
   private socket?: Socket;
   private workers: Worker[] = [];
-  private next = 0;
-  private pending: Buffer[] = [];
-  private pendingTimes: number[] = [];
-  private pendingBytes = 0;
-  private flushScheduled = false;
-  private inFlight = 0;
+  private bound?: { address: string; port: number };
+  private readonly inFlight = new Int32Array(new SharedArrayBuffer(4));
   private readonly received;
   private readonly dropped;
   private readonly decode;
@@ -71,13 +73,28 @@ export class HeartbeatReceiver {
 
   /** The bound address (port 0 in tests picks a free port). */
   address(): { address: string; port: number } {
-    const a = this.socket!.address();
-    return { address: a.address, port: a.port };
+    return { ...this.bound! };
+  }
+
+  /** Threads reading the socket (0: the main thread reads it). */
+  receivingThreads(): number {
+    return this.workers.length;
   }
 
   async start(): Promise<void> {
-    for (let i = 0; i < this.opts.decodeThreads; i++) this.workers.push(this.spawnWorker());
-    const socket = createSocket({ type: this.opts.bindIp.includes(':') ? 'udp6' : 'udp4' });
+    const type = this.opts.bindIp.includes(':') ? 'udp6' : 'udp4';
+    if (this.opts.decodeThreads > 0) {
+      const first = await this.spawnReceiver(type);
+      for (let i = 1; i < this.opts.decodeThreads; i++) {
+        if (first.fd === null) {
+          this.logger.warn({ msg: 'the heartbeat socket descriptor was not found in /proc: one receiving thread only', requested: this.opts.decodeThreads });
+          break;
+        }
+        await this.spawnReceiver(type, first.fd);
+      }
+      return;
+    }
+    const socket = createSocket({ type });
     this.socket = socket;
     socket.on('message', (packet) => this.onPacket(packet, Date.now()));
     socket.on('error', (err) => this.logger.error({ msg: 'heartbeat socket error', error: String(err) }));
@@ -89,81 +106,94 @@ export class HeartbeatReceiver {
       });
     });
     if (this.opts.sockRlimit > 0) socket.setRecvBufferSize(this.opts.sockRlimit);
+    this.checkBuffer(socket.getRecvBufferSize());
+    const a = socket.address();
+    this.bound = { address: a.address, port: a.port };
   }
 
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.socket ? this.socket.close(() => resolve()) : resolve()));
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.socket = undefined;
+    // Wrapping threads first: the binding thread owns the descriptor and closes it when it ends.
+    await Promise.all(this.workers.slice(1).map((w) => w.terminate()));
+    await Promise.all(this.workers.slice(0, 1).map((w) => w.terminate()));
     this.workers = [];
   }
 
-  private spawnWorker(): Worker {
+  /** Linux doubles SO_RCVBUF and caps the request at net.core.rmem_max: say so when the cap bit. */
+  private checkBuffer(granted: number): void {
+    if (this.opts.sockRlimit > 0 && granted < 2 * this.opts.sockRlimit) { // Linux reports twice what it grants as payload
+      this.logger.warn({
+        msg: 'heartbeat socket receive buffer is smaller than sock_rlimit asks (raise net.core.rmem_max)',
+        sock_rlimit: this.opts.sockRlimit,
+        granted_bytes: granted,
+      });
+    }
+  }
+
+  /** Starts a receiving decode thread: binding the socket (fd undefined) or wrapping the bound descriptor. */
+  private spawnReceiver(type: 'udp4' | 'udp6', fd?: number): Promise<{ fd: number | null }> {
+    const workerData: ReceiveThreadData = {
+      key: this.opts.heartbeatKey,
+      options: { maxPacketBytes: this.opts.maxPacketBytes },
+      type,
+      bindIp: this.opts.bindIp,
+      bindPort: this.opts.bindPort,
+      fd,
+      sockRlimit: this.opts.sockRlimit,
+      inFlight: this.inFlight.buffer as SharedArrayBuffer,
+      maxInFlight: MAX_PACKETS_IN_FLIGHT,
+    };
     const js = join(__dirname, 'decode-worker.js');
-    const options = { workerData: { key: this.opts.heartbeatKey, options: { maxPacketBytes: this.opts.maxPacketBytes }, compact: true } };
     let worker: Worker;
     if (existsSync(js)) {
-      worker = new Worker(js, options);
+      worker = new Worker(js, { workerData });
     } else {
       // Running from TypeScript sources (tests, `node -r scripts/swc-register.js`): compile on load.
       const register = join(__dirname, '..', '..', '..', '..', 'scripts', 'swc-register.js');
       const ts = join(__dirname, 'decode-worker.ts');
-      worker = new Worker(`require(${JSON.stringify(register)}); require(${JSON.stringify(ts)});`, { ...options, eval: true });
+      worker = new Worker(`require(${JSON.stringify(register)}); require(${JSON.stringify(ts)});`, { workerData, eval: true });
     }
     const index = this.workers.length;
+    this.workers.push(worker);
     const fulls = new Map<string, { version: number; message: HeartbeatMessage }>();
-    worker.on('message', (out: DecodedBatch) => {
-      this.inFlight--;
-      this.deliver(out, index, fulls);
-    });
-    worker.on('error', (err) => this.logger.error({ msg: 'heartbeat decode thread failed', error: String(err) }));
     worker.unref();
-    return worker;
+    return new Promise((resolve, reject) => {
+      let ready = fd !== undefined;
+      if (ready) resolve({ fd: fd! });
+      worker.on('message', (m: ReceiveThreadMessage) => {
+        if (m.kind === 'batch') {
+          this.received.inc({}, m.received);
+          if (m.shed) this.dropped.inc({ reason: 'overload' }, m.shed);
+          this.deliver(m, index, fulls);
+          Atomics.sub(this.inFlight, 0, m.packets);
+        } else if (m.kind === 'bound') {
+          this.bound = { address: m.address, port: m.port };
+          this.checkBuffer(m.recvBufferBytes);
+          ready = true;
+          resolve({ fd: m.fd });
+        } else if (!ready) {
+          ready = true;
+          this.workers.splice(this.workers.indexOf(worker), 1);
+          void worker.terminate();
+          reject(new Error(`heartbeat socket ${this.opts.bindIp}:${this.opts.bindPort}: ${m.message}`));
+        } else {
+          this.logger.error({ msg: 'heartbeat socket error', error: m.message, thread: index });
+        }
+      });
+      worker.on('error', (err) => {
+        this.logger.error({ msg: 'heartbeat receiving thread failed', error: String(err), thread: index });
+        if (!ready) {
+          ready = true;
+          reject(err);
+        }
+      });
+    });
   }
 
+  /** decode_threads = 0: the main thread reads and decodes with the shared codec, no batching round trip. */
   private onPacket(packet: Buffer, receivedAt: number): void {
     this.received.inc();
-    if (!this.workers.length) {
-      this.decodeHere(packet, receivedAt);
-      return;
-    }
-    this.pending.push(packet);
-    this.pendingTimes.push(receivedAt);
-    this.pendingBytes += packet.length;
-    if (this.pending.length >= BATCH_PACKETS) this.flush();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (!this.pending.length) return;
-    const data = Buffer.allocUnsafeSlow(this.pendingBytes);
-    const lengths = new Uint32Array(this.pending.length);
-    let offset = 0;
-    this.pending.forEach((p, i) => {
-      p.copy(data, offset);
-      offset += p.length;
-      lengths[i] = p.length;
-    });
-    const batch: RawBatch = { data: data.buffer as ArrayBuffer, lengths, times: Float64Array.from(this.pendingTimes) };
-    this.pending = [];
-    this.pendingTimes = [];
-    this.pendingBytes = 0;
-    if (this.inFlight >= MAX_BATCHES_IN_FLIGHT) {
-      // The decode threads are behind by more than a second of heartbeats: shed load here (counted)
-      // instead of queueing without bound; those heartbeats would arrive too late to count anyway.
-      this.dropped.inc({ reason: 'overload' }, lengths.length);
-      return;
-    }
-    const worker = this.workers[this.next++ % this.workers.length];
-    this.inFlight++;
-    worker.postMessage(batch, [batch.data, lengths.buffer as ArrayBuffer, batch.times.buffer as ArrayBuffer]);
-  }
-
-  /** decode_threads = 0: the shared codec on this thread, no batching round trip. */
-  private decodeHere(packet: Buffer, receivedAt: number): void {
     let message: HeartbeatMessage;
     try {
       message = this.decode(packet).message;

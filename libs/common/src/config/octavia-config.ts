@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { IniSections, readIniFile } from './ini-file';
 import { KeystoneAuthtokenOptions, OsloPolicyOptions, readKeystoneAuthtoken, readOsloPolicy } from './auth-options';
 
@@ -355,8 +356,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OctaviaConfig 
       failoverThreshold: threshold === undefined ? 20 : o.int('health_manager', 'failover_threshold', 0, undefined, 0) || null,
       healthCheckInterval: o.int('health_manager', 'health_check_interval', 3, undefined, 1),
       failoverThreads: o.int('health_manager', 'failover_threads', 10, undefined, 1),
-      healthUpdateThreads: o.int('health_manager', 'health_update_threads', 1, undefined, 0, 16),
-      sockRlimit: o.int('health_manager', 'sock_rlimit', 0, undefined, 0),
+      // Two receiving threads ride out a busy host better than one (each reads the shared socket).
+      healthUpdateThreads: o.int('health_manager', 'health_update_threads', Math.min(2, availableParallelism()), undefined, 0, 16),
+      // 4 MiB (the kernel caps it at net.core.rmem_max; the manager warns when it does): ~80 ms of heartbeats at 50,000/s.
+      sockRlimit: o.int('health_manager', 'sock_rlimit', 4 * 1024 * 1024, undefined, 0),
       statusCacheTtl: o.int('health_manager', 'status_cache_ttl', 10, undefined, 0),
       failoverRetryInitialDelay: o.int('health_manager', 'failover_retry_initial_delay', 60, undefined, 0),
       failoverRetryMaxDelay: o.int('health_manager', 'failover_retry_max_delay', 3600, undefined, 0),
