@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // Bundles the amphora agent (libs/amphora-agent/src/main.ts) into one self-contained file that
 // needs nothing but Node.js on the amphora: `dist/amphora-agent.js` by default.
-//   node scripts/bundle-agent.js [--outfile PATH]
+//   node scripts/bundle-agent.js [--outfile PATH] [--vm]
+// --vm: the Debian image's agent, which also runs the first-boot step (`--firstboot`) in its own process
+// (libs/drivers/src/compute/qemu/firstboot/vm-agent.ts).
 const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
 
 const ROOT = path.resolve(__dirname, '..');
 const ENTRY = path.join(ROOT, 'libs/amphora-agent/src/main.ts');
+const VM_ENTRY = path.join(ROOT, 'libs/drivers/src/compute/qemu/firstboot/vm-agent.ts');
 const DEFAULT_OUTFILE = path.join(ROOT, 'dist/amphora-agent.js');
 
-async function bundleAgent({ outfile = DEFAULT_OUTFILE, minify = false } = {}) {
+async function bundleAgent({ outfile = DEFAULT_OUTFILE, minify = false, vm = false } = {}) {
   const result = await esbuild.build({
-    entryPoints: [ENTRY],
+    entryPoints: [vm ? VM_ENTRY : ENTRY],
     outfile,
     bundle: true,
     platform: 'node',
@@ -40,7 +43,7 @@ if (require.main === module) {
   const args = process.argv.slice(2);
   const at = args.indexOf('--outfile');
   const outfile = at >= 0 ? path.resolve(args[at + 1]) : DEFAULT_OUTFILE;
-  bundleAgent({ outfile }).then(
+  bundleAgent({ outfile, vm: args.includes('--vm') }).then(
     (file) => process.stdout.write(`amphora agent bundled: ${path.relative(process.cwd(), file)}\n`),
     (err) => {
       process.stderr.write(`${err.message}\n`);

@@ -6,7 +6,7 @@
 #   --boot-check boots the result once (qemu driver, TCG unless KVM works) and prints boot → agent ready.
 #
 # Output (default ./.data/images, or $OCTAVIA_TS_IMAGE_DIR, or $OCTAVIA_TS_DATA_DIR/images):
-#   debian-<key>/{amphora.qcow2,vmlinuz,initrd.img,build.json}  and the symlink debian-current → it.
+#   debian-<key>/{amphora.qcow2,vmlinuz,vmlinux,initrd.img,build.json}  and the symlink debian-current → it.
 # <key> hashes the resolved package list (name + version of every package the image gets), the agent
 # bundle and this builder's own files; a build with an unchanged key is a cache hit and does nothing.
 set -euo pipefail
@@ -37,6 +37,7 @@ need=()
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 command -v qemu-img >/dev/null || need+=(qemu-utils)
+command -v python3 >/dev/null || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${need[@]}" >&2
@@ -87,11 +88,11 @@ NPKG=$(printf '%s\n' "$RESOLVED" | wc -l)
 
 # ---- 2. the agent bundle and the first-boot program (plain Node, no node_modules)
 BUNDLE_DIR="$WORK/bundle"; mkdir -p "$BUNDLE_DIR"
-( cd "$ROOT" && node scripts/bundle-agent.js --outfile "$BUNDLE_DIR/amphora-agent.js" >&2 \
-  && node images/debian/bundle-firstboot.js "$BUNDLE_DIR/amphora-firstboot.js" >&2 \
+# The agent bundle includes the first-boot step (`--firstboot`, libs/drivers/src/compute/qemu/firstboot/vm-agent.ts).
+( cd "$ROOT" && node scripts/bundle-agent.js --vm --outfile "$BUNDLE_DIR/amphora-agent.js" >&2 \
   && node -r ./scripts/swc-register.js images/debian/render-netns-unit.ts > "$BUNDLE_DIR/amphora-netns.service" )
 
-KEY=$( { printf '%s\n' "$RESOLVED"; sha256sum "$BUNDLE_DIR/amphora-agent.js" "$BUNDLE_DIR/amphora-firstboot.js" "$BUNDLE_DIR/amphora-netns.service" | cut -d' ' -f1;
+KEY=$( { printf '%s\n' "$RESOLVED"; sha256sum "$BUNDLE_DIR/amphora-agent.js" "$BUNDLE_DIR/amphora-netns.service" | cut -d' ' -f1;
          cat "$HERE/build.sh" "$HERE"/files/*; } | sha256sum | cut -c1-16)
 DEST="$OUT/debian-$KEY"
 if [ "$FORCE" = 0 ] && [ -f "$DEST/build.json" ]; then
@@ -137,8 +138,7 @@ KVER=$(ls "$ROOTFS/lib/modules" | head -n1)
 # ---- 4. amphora files: agent, first boot, units
 install -d "$ROOTFS/opt/octavia-ts" "$ROOTFS/etc/octavia" "$ROOTFS/var/lib/octavia"
 install -m 0755 "$BUNDLE_DIR/amphora-agent.js" "$ROOTFS/opt/octavia-ts/amphora-agent.js"
-install -m 0755 "$BUNDLE_DIR/amphora-firstboot.js" "$ROOTFS/opt/octavia-ts/amphora-firstboot.js"
-install -m 0644 "$HERE/files/amphora-firstboot.service" "$HERE/files/amphora-agent.service" "$ROOTFS/etc/systemd/system/"
+install -m 0644 "$HERE/files/amphora-agent.service" "$ROOTFS/etc/systemd/system/"
 install -m 0644 "$BUNDLE_DIR/amphora-netns.service" "$ROOTFS/usr/lib/systemd/system/amphora-netns.service"
 install -m 0644 "$HERE/files/sysctl.conf" "$ROOTFS/etc/sysctl.d/60-amphora.conf"
 install -d "$ROOTFS/etc/systemd/journald.conf.d"
@@ -147,14 +147,32 @@ echo amphora > "$ROOTFS/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 amphora\n::1 localhost ip6-localhost ip6-loopback\n' > "$ROOTFS/etc/hosts"
 printf '/dev/vda / ext4 defaults,noatime,errors=remount-ro 0 1\n' > "$ROOTFS/etc/fstab"
 chroot "$ROOTFS" /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -ec '
-  systemctl enable amphora-firstboot.service amphora-netns.service amphora-agent.service >/dev/null 2>&1
+  systemctl enable amphora-netns.service amphora-agent.service >/dev/null 2>&1
   # The agent writes its own units per load balancer; the packaged defaults must not run.
   systemctl mask haproxy.service keepalived.service >/dev/null 2>&1
   # Nothing logs in: no gettys, no password.
   systemctl mask getty@.service serial-getty@.service console-getty.service getty-static.service >/dev/null 2>&1
   systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer dpkg-db-backup.timer >/dev/null 2>&1 || true
+  # A short boot under TCG: every unit and generator below costs a process start on an emulated CPU, and an
+  # amphora needs none of them. udev goes too: the initramfs loads virtio (disk, NIC, rng) before systemd, NICs
+  # keep their kernel names (net.ifnames=0), the first-boot step finds the config drive with blkid and
+  # hot-plugged NICs by MAC; modules the agent needs later (8021q, ip_vs, nf_tables) load on demand.
+  systemctl mask systemd-udevd.service systemd-udevd-control.socket systemd-udevd-kernel.socket systemd-udev-trigger.service \
+    systemd-udev-settle.service systemd-hwdb-update.service systemd-random-seed.service systemd-sysusers.service \
+    systemd-update-utmp.service systemd-update-utmp-runlevel.service systemd-user-sessions.service systemd-logind.service \
+    systemd-journal-flush.service systemd-journal-catalog-update.service systemd-remount-fs.service systemd-modules-load.service \
+    kmod-static-nodes.service systemd-tmpfiles-setup-dev.service systemd-tmpfiles-clean.timer modprobe@.service \
+    dev-hugepages.mount dev-mqueue.mount sys-kernel-debug.mount sys-kernel-tracing.mount sys-kernel-config.mount \
+    sys-fs-fuse-connections.mount proc-sys-fs-binfmt_misc.automount systemd-binfmt.service systemd-firstboot.service \
+    systemd-machine-id-commit.service systemd-pcrphase.service systemd-pcrphase-sysinit.service systemd-repart.service \
+    systemd-pstore.service systemd-boot-system-token.service ldconfig.service systemd-ask-password-console.path \
+    systemd-ask-password-wall.path systemd-initctl.socket systemd-journald-audit.socket getty.target >/dev/null 2>&1
+  mkdir -p /etc/systemd/system-generators
+  for g in /usr/lib/systemd/system-generators/*; do ln -sfn /dev/null "/etc/systemd/system-generators/${g##*/}"; done
   passwd -l root >/dev/null
   depmod -a '"$KVER"
+# The initramfs mounts the root file system read-write with noatime: nothing for fstab (and no remount) to do.
+printf '# the root file system is mounted by the initramfs (rw,noatime)\n' > "$ROOTFS/etc/fstab"
 
 # ---- 5. make it small: docs, manuals, locales, caches, kernel modules an amphora never loads
 for m in "${MOUNTS[@]}"; do umount -l "$m"; done; MOUNTS=()
@@ -180,7 +198,50 @@ find "$MODDIR/fs" -mindepth 1 -maxdepth 1 ! -name ext4 ! -name jbd2 ! -name fat 
 rm -rf "$MODDIR/arch/x86/kvm"
 find "$MODDIR" -type d -empty -delete
 chroot "$ROOTFS" /sbin/depmod -a "$KVER"
-cp "$ROOTFS/boot/vmlinuz-$KVER" "$WORK/vmlinuz"; cp "$ROOTFS/boot/initrd.img-$KVER" "$WORK/initrd.img"
+cp "$ROOTFS/boot/vmlinuz-$KVER" "$WORK/vmlinuz"
+# Our own initramfs instead of initramfs-tools' (which starts udev and waits for it to settle: 3 s under TCG):
+# klibc's sh, insmod, mount and run-init, the virtio and ext4 modules in dependency order, and an init that
+# mounts /dev/vda and hands over to systemd. Uncompressed (3 MiB): nothing to inflate on an emulated CPU.
+IRD="$WORK/initramfs"; rm -rf "$IRD"; mkdir -p "$IRD"/{bin,dev,proc,root,lib/modules}
+cp "$ROOTFS"/usr/lib/klibc-*.so "$IRD/lib/"
+for b in sh insmod mount run-init sleep; do cp "$ROOTFS/usr/lib/klibc/bin/$b" "$IRD/bin/"; done
+for m in $(for m in virtio_pci virtio_blk virtio_net virtio-rng ext4; do chroot "$ROOTFS" /sbin/modprobe -S "$KVER" --show-depends "$m"; done \
+           | awk '$1=="insmod" && !seen[$2]++ {print $2}'); do
+  cp "$ROOTFS$m" "$IRD/lib/modules/"; echo "${m##*/}" >> "$IRD/modules"
+done
+install -m 0755 "$HERE/files/initramfs-init" "$IRD/init"
+# newc archive, owned by root, with /dev/console (the kernel opens it for init before anything is mounted).
+python3 - "$IRD" "$WORK/initrd.img" <<'PY'
+import os, stat, sys
+root, out = sys.argv[1], sys.argv[2]
+entries, ino = [], 1
+def add(name, mode, data=b'', rdev=(0, 0)):
+    global ino
+    hdr = '070701' + ''.join('%08X' % v for v in (ino, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1], len(name) + 1, 0))
+    ino += 1
+    entries.append(hdr.encode() + name.encode() + b'\0' + b'\0' * ((4 - (110 + len(name) + 1) % 4) % 4) + data + b'\0' * ((4 - len(data) % 4) % 4))
+for d, dirs, files in os.walk(root):
+    dirs.sort()
+    rel = os.path.relpath(d, root)
+    if rel != '.': add(rel, stat.S_IFDIR | 0o755)
+    for f in sorted(files):
+        p = os.path.join(d, f)
+        add(os.path.normpath(os.path.join(rel, f)), stat.S_IFREG | (os.stat(p).st_mode & 0o777), open(p, 'rb').read())
+add('dev/console', stat.S_IFCHR | 0o600, rdev=(5, 1))
+add('TRAILER!!!', 0)
+open(out, 'wb').write(b''.join(entries))
+PY
+rm -rf "$IRD"
+# The kernel uncompressed, booted through its PVH entry: inflating the bzImage takes 2-3 s under TCG.
+python3 - "$WORK/vmlinuz" "$WORK/vmlinux" <<'PY'
+import lzma, sys
+data = open(sys.argv[1], 'rb').read()
+at = data.find(b'\xfd7zXZ\x00')
+if at < 0: sys.exit('vmlinuz: no xz payload')
+elf = lzma.LZMADecompressor().decompress(data[at:])
+if elf[:4] != b'\x7fELF': sys.exit('vmlinuz: payload is not an ELF kernel')
+open(sys.argv[2], 'wb').write(elf)
+PY
 # Booted directly by the hypervisor: the copies in /boot are dead weight.
 rm -f "$ROOTFS"/boot/vmlinuz-* "$ROOTFS"/boot/initrd.img-* "$ROOTFS"/boot/System.map-* "$ROOTFS"/vmlinuz* "$ROOTFS"/initrd.img*
 AFTER=$(du -sx --block-size=1 "$ROOTFS" | cut -f1)
@@ -198,7 +259,7 @@ qemu-img convert -c -O qcow2 "$WORK/root.raw" "$WORK/amphora.qcow2"
 rm -f "$WORK/root.raw"
 
 STAGE="$OUT/.stage-$KEY"; rm -rf "$STAGE"; mkdir -p "$STAGE"
-mv "$WORK/amphora.qcow2" "$WORK/vmlinuz" "$WORK/initrd.img" "$STAGE/"
+mv "$WORK/amphora.qcow2" "$WORK/vmlinuz" "$WORK/vmlinux" "$WORK/initrd.img" "$STAGE/"
 cp "$WORK/packages.txt" "$WORK/sizes.txt" "$STAGE/"
 T1=$(date +%s.%N)
 node -e '
@@ -206,7 +267,7 @@ const fs=require("fs");const [dir,key,kver,t0,t1,rootfs,before,npkg,suite,mirror
 const st=(f)=>fs.statSync(dir+"/"+f).size;
 const b={key,suite,mirror,kernel:kver,packages:Number(npkg),builtAt:new Date().toISOString(),
   buildSeconds:Math.round((Number(t1)-Number(t0))*10)/10,rootfsBytes:Number(rootfs),rootfsBytesBeforePruning:Number(before),
-  filesystemMiB:Number(size),qcow2Bytes:st("amphora.qcow2"),kernelBytes:st("vmlinuz"),initrdBytes:st("initrd.img")};
+  filesystemMiB:Number(size),qcow2Bytes:st("amphora.qcow2"),kernelBytes:st("vmlinuz"),vmlinuxBytes:st("vmlinux"),initrdBytes:st("initrd.img")};
 fs.writeFileSync(dir+"/build.json",JSON.stringify(b,null,2)+"\n");
 console.log(`image ${key}: built in ${b.buildSeconds} s; qcow2 ${(b.qcow2Bytes/1048576).toFixed(1)} MiB, rootfs ${(b.rootfsBytes/1048576).toFixed(1)} MiB (was ${(b.rootfsBytesBeforePruning/1048576).toFixed(1)} MiB before pruning), kernel+initrd ${((b.kernelBytes+b.initrdBytes)/1048576).toFixed(1)} MiB, ${npkg} packages, kernel ${kver}`);
 ' "$STAGE" "$KEY" "$KVER" "$T0" "$T1" "$AFTER" "$BEFORE" "$NPKG" "$SUITE" "$MIRROR" "$SIZE_MB"

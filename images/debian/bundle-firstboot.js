@@ -8,7 +8,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const outfile = path.resolve(process.argv[2] || path.join(ROOT, 'dist/amphora-firstboot.js'));
 esbuild
   .build({
-    entryPoints: [path.join(ROOT, 'libs/drivers/src/compute/qemu/firstboot/firstboot.ts')],
+    entryPoints: [path.join(ROOT, 'libs/drivers/src/compute/qemu/firstboot/firstboot-cli.ts')],
     outfile,
     bundle: true,
     platform: 'node',

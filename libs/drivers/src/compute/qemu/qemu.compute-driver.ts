@@ -69,12 +69,17 @@ interface VmState {
 const HELPER = path.join(__dirname, 'tap-helper.py');
 const PYTHON = '/usr/bin/python3';
 
-/** Boot milestones seen on the serial console, in order. */
+/**
+ * Boot milestones seen on the serial console: the kernel's first line, systemd, the agent's unit started (Node
+ * starting; before the first-boot step, which runs inside the agent since the images with vmlinux), the
+ * first-boot step done, the agent's API listening (the last one).
+ */
 export const BOOT_MARKERS: Array<[string, RegExp]> = [
-  ['kernel', /Linux version |Loading, please wait|Run \/init/],
+  ['kernel', /Linux version |Loading, please wait|Run \/init|amphora initramfs: /],
   ['init', /systemd\[1\]|Welcome to /],
-  ['firstboot', /amphora-firstboot: amphora /],
   ['agent-started', /Started amphora-agent\.service|Started .*octavia-ts amphora agent/],
+  ['firstboot', /amphora-firstboot: amphora /],
+  ['agent-listening', /amphora-agent: agent API listening/],
 ];
 
 /**
@@ -175,7 +180,9 @@ export class QemuComputeDriver implements ComputeDriver {
     return {
       dir: real,
       qcow2: path.join(real, 'amphora.qcow2'),
-      kernel: path.join(real, 'vmlinuz'),
+      // The uncompressed kernel (booted through its PVH entry) when the image has one: inflating a bzImage
+      // takes seconds under TCG. Images built before it boot their vmlinuz.
+      kernel: existsSync(path.join(real, 'vmlinux')) ? path.join(real, 'vmlinux') : path.join(real, 'vmlinuz'),
       initrd: path.join(real, 'initrd.img'),
     };
   }
@@ -312,7 +319,7 @@ export class QemuComputeDriver implements ComputeDriver {
   }
 
   /**
-   * Follows the serial log until the agent's unit has started or `timeoutMs` passed, logging every
+   * Follows the serial log until the agent's API listens or `timeoutMs` passed, logging every
    * milestone with its time since QEMU started. Resolves with the milestones; rejects on timeout or if
    * QEMU exits, with the tail of the serial log.
    */
@@ -335,7 +342,7 @@ export class QemuComputeDriver implements ComputeDriver {
           if (logMilestones) this.log.info({ msg: 'amphora VM boot', computeId, milestone: name, secondsSinceStart: seen[name] });
         }
       }
-      if (seen['agent-started'] !== undefined) return seen;
+      if (seen['agent-listening'] !== undefined) return seen;
       if (this.ourPid(state) === null) {
         throw new Error(`VM ${computeId} exited during boot; serial log tail:\n${text.slice(-3000)}`);
       }

@@ -12,8 +12,8 @@ import {
 } from '../amphora-config';
 
 /**
- * The image's first-boot step (bundled to /opt/octavia-ts/amphora-firstboot.js, run by
- * amphora-firstboot.service before the agent on every boot):
+ * The image's first-boot step, run on every boot before the agent starts: inside the agent's own process on the
+ * Debian image (`vm-agent.ts`, `--firstboot`), as its own command elsewhere (`firstboot-cli.ts`, the OpenWrt image):
  *  1. mounts the config drive (vfat, label AMPHORA-CFG) read-only,
  *  2. validates amphora.json, server.pem and client_ca.pem,
  *  3. configures the management link found by MAC (every boot),
@@ -114,14 +114,20 @@ export function firstBoot(io: FirstBootIo, layout: AgentFileLayout = VM_LAYOUT):
   );
 }
 
-if (require.main === module) {
+/** Real I/O for the amphora: commands run synchronously, sleeps block (nothing else runs yet). */
+export const NODE_FIRSTBOOT_IO: FirstBootIo = {
+  run: (argv) => execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+  log: (msg) => process.stdout.write(`${msg}\n`),
+  sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
+};
+
+/**
+ * The first-boot step as a command (`firstboot-cli.ts`) or inside the agent's process (`vm-agent.ts`):
+ * exits with status 1 and a message on stderr when it fails.
+ */
+export function runFirstBoot(argv: string[], io: FirstBootIo = NODE_FIRSTBOOT_IO): void {
   try {
-    const layout = layoutFromArgs(process.argv.slice(2));
-    firstBoot({
-      run: (argv) => execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
-      log: (msg) => process.stdout.write(`${msg}\n`),
-      sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
-    }, layout);
+    firstBoot(io, layoutFromArgs(argv));
   } catch (err) {
     process.stderr.write(`amphora-firstboot: ${(err as Error).message}\n`);
     process.exit(1);
