@@ -129,6 +129,10 @@ export class AmphoraAgent {
     );
     const address = await this.server.start();
     this.heartbeat.start();
+    // The software versions (`haproxy -v` and friends, spawned once and kept) are asked for by the controller's
+    // first calls (GET /1.0/info, the first HAProxy upload); finding them while it is still connecting saves
+    // their spawns from its wait (about a second on an emulated CPU).
+    void ctx.versions();
     this.logger.info('amphora agent started', { platform: this.platform.name, amphora: cfg.amphoraAgent.amphoraId });
     return address;
   }

@@ -227,18 +227,20 @@ export class NetworkManager {
 
   /**
    * Gratuitous ARP for IPv4 addresses so neighbours learn the (possibly moved) VIP. Best
-   * effort, as upstream: a missing `arping` or a failure is only logged.
+   * effort, as upstream: a missing `arping` or a failure is only logged. Not awaited: arping sends
+   * its unsolicited ARP as soon as it starts and then sits out its one-second deadline waiting for
+   * replies, which nobody sends to an unsolicited ARP; the caller's response need not wait for that.
    */
   async advertise(addresses: string[]): Promise<void> {
     for (const address of addresses) {
       if (ipFamily(address) !== 4 || address.startsWith('127.')) continue;
       const found = await this.interfaceForIp(address);
       if (found.kind !== 'found') continue;
-      const result = await this.ctx.platform.runner.run(
-        this.ctx.platform.dataPlaneExec(['arping', '-U', '-c', '1', '-w', '1', '-I', found.name, address]),
-        { timeoutMs: 3000 },
-      );
-      if (result.code !== 0) this.ctx.logger.debug('gratuitous ARP not sent', { address, output: commandOutput(result) });
+      void this.ctx.platform.runner
+        .run(this.ctx.platform.dataPlaneExec(['arping', '-U', '-c', '1', '-w', '1', '-I', found.name, address]), { timeoutMs: 3000 })
+        .then((result) => {
+          if (result.code !== 0) this.ctx.logger.debug('gratuitous ARP not sent', { address, output: commandOutput(result) });
+        });
     }
   }
 }

@@ -43,15 +43,15 @@ describe('SystemdProcessControl', () => {
     expect(unit).toContain('ExecReload=/bin/kill -HUP $MAINPID');
   });
 
-  it('installs units once, reloads systemd only on change, and enables them', async () => {
+  it('installs units once, enables them and reloads systemd once, only on change', async () => {
     const runner = new RecordingRunner();
     const dir = tmp();
     const control = make(runner, dir);
     expect(await control.install(haproxy)).toMatchObject({ ok: true });
     expect(runner.commands()).toEqual([
+      'systemctl enable --no-reload amphora-netns.service',
+      `systemctl enable --no-reload haproxy-${LB}.service`,
       'systemctl daemon-reload',
-      'systemctl enable amphora-netns.service',
-      `systemctl enable haproxy-${LB}.service`,
     ]);
     expect(statSync(path.join(dir, `haproxy-${LB}.service`)).mode & 0o777).toBe(0o644);
     expect(readFileSync(path.join(dir, 'amphora-netns.service'), 'utf8')).toContain('ExecStart=-/sbin/ip netns add amphora-haproxy');
@@ -64,7 +64,7 @@ describe('SystemdProcessControl', () => {
   });
 
   it('reports a failed enable', async () => {
-    const runner = new RecordingRunner((argv) => (argv[1] === 'enable' && argv[2] !== 'amphora-netns.service' ? { code: 1, stderr: 'boom' } : {}));
+    const runner = new RecordingRunner((argv) => (argv[1] === 'enable' && argv[3] !== 'amphora-netns.service' ? { code: 1, stderr: 'boom' } : {}));
     expect(await make(runner).install(haproxy)).toEqual({ ok: false, output: 'boom' });
   });
 
