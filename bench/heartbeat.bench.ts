@@ -2,7 +2,7 @@
  * npm run bench:heartbeat — a simulated fleet (BENCH_AMPHORAE, default 20,000 amphorae, each with its own load
  * balancer, listener, pool and 2 members in a fresh PostgreSQL database) sends real signed heartbeats over
  * loopback UDP (BENCH_VARIANTS, default 3, per amphora: each with its own seq and counters, sent in rotation) to one health manager running as its own process. For each decode-thread setting
- * (BENCH_THREADS, default "1,0") it offers BENCH_RATE heartbeats/s (default 50,000) for BENCH_SECONDS
+ * (BENCH_THREADS, default "2,1,0") it offers BENCH_RATE heartbeats/s (default 50,000) for BENCH_SECONDS
  * (default 10, after a warm-up pass that loads every amphora's state) and prints heartbeats processed/s,
  * packet loss, database statements/s and the manager's RSS, with ratios against the 50,000/s target.
  */
@@ -23,7 +23,7 @@ import { createTestDatabase } from '../test/support/api-harness';
 const AMPHORAE = Number(process.env.BENCH_AMPHORAE ?? 20000);
 const RATE = Number(process.env.BENCH_RATE ?? 50000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const THREADS = (process.env.BENCH_THREADS ?? '1,0').split(',').map(Number);
+const THREADS = (process.env.BENCH_THREADS ?? '2,1,0').split(',').map(Number);
 const TARGET = 50000;
 const VARIANTS = Number(process.env.BENCH_VARIANTS ?? 3);
 const UDP_PORT = 19555;

@@ -44,6 +44,31 @@ interface LbState {
 }
 
 const MAX_WAITING_PER_AMPHORA = 8;
+
+const signatures = new WeakMap<HeartbeatMessage, string>();
+
+/**
+ * Everything of a message the status rules read — all but `seq` and the listeners' statistics — as one
+ * string, computed once per message object (compact repeats share their full message's object).
+ */
+export function statusSignature(message: HeartbeatMessage): string {
+  let sig = signatures.get(message);
+  if (sig !== undefined) return sig;
+  const listeners: Record<string, unknown> = {};
+  const raw = message.listeners;
+  if (raw && typeof raw === 'object') {
+    for (const [id, l] of Object.entries(raw)) {
+      if (l && typeof l === 'object' && !Array.isArray(l)) {
+        const { stats: _stats, ...rest } = l as unknown as Record<string, unknown>;
+        listeners[id] = rest;
+      } else listeners[id] = l;
+    }
+  }
+  const { seq: _seq, listeners: _listeners, ...rest } = message;
+  sig = JSON.stringify([rest, raw === undefined ? null : listeners]);
+  signatures.set(message, sig);
+  return sig;
+}
 const LOAD_BATCH = 5000;
 const MAX_UNKNOWN = 10000;
 const REFRESH_GATHER_MS = 250;
@@ -263,8 +288,11 @@ export class HeartbeatProcessor {
         expected: lb.listeners.filter((l) => l.enabled).length,
       });
     }
-    // The same message version judged against the same snapshot gives the same statuses: skip the rules.
-    if (!versionKey || state.decidedKey !== versionKey || state.decidedLb !== lbState) {
+    // The same statuses judged against the same snapshot give the same result: skip the rules. Messages from
+    // decode threads (versionKey set) are compared by their status signature, so an amphora whose heartbeats
+    // alternate between receiving threads (each with its own full message) is not re-judged every time.
+    const ruleKey = versionKey ? statusSignature(message) : undefined;
+    if (!ruleKey || state.decidedKey !== ruleKey || state.decidedLb !== lbState) {
       const decision = decideStatuses(lb, message);
       const changes = diffStatuses(lb, decision);
       if (changes.loadBalancer || changes.listeners.length || changes.pools.length || changes.members.length) {
@@ -275,7 +303,7 @@ export class HeartbeatProcessor {
         if (changes.loadBalancer) this.writes.loadBalancers.set(lb.id, changes.loadBalancer);
       }
       for (const w of decision.warnings) this.warnOnce(`${w.kind}:${'memberId' in w ? w.memberId : 'poolId' in w ? w.poolId : w.listenerId}`, { msg: 'unexpected status in heartbeat, left unchanged', amphora_id: message.id, ...w });
-      state.decidedKey = versionKey;
+      state.decidedKey = ruleKey;
       state.decidedLb = lbState;
       if (decision.unknownObjects) this.refreshIfOlder(state, lbState, MISMATCH_REFRESH_MS);
     }

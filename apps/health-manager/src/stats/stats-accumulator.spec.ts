@@ -10,6 +10,28 @@ function msg(stats: Record<string, unknown>, ver: number | null = 3): HeartbeatM
 }
 
 describe('StatsAccumulator', () => {
+  it('compact tuples accumulate exactly as the same full messages do (in place once a row exists)', () => {
+    const seq: Array<[number[], number, number | undefined]> = [
+      [[10, 20, 3, 4, 1], 1000, 3],
+      [[5, 6, 1, 2, 0], 3000, 3],
+      [[7, 1, 9, 1, 2], 2000, 3], // arrives out of order: counters add, conns stays the newest (t=3000)
+      [[-4, 1.7, 2, 1, Number.NaN], 4000, 3], // negative and odd values count as 0 / floor
+    ];
+    const viaTuples = new StatsAccumulator();
+    const viaFull = new StatsAccumulator();
+    for (const [v, t, ver] of seq) {
+      viaTuples.addTuples(A, [L, 'not-a-uuid'], [...v, 1, 1, 1, 1, 1], ver, t);
+      viaFull.add({ id: A, ver, listeners: { [L]: { status: 'OPEN', stats: { rx: v[0], tx: v[1], conns: v[2], totconns: v[3], ereq: v[4] } } as never, 'not-a-uuid': { status: 'OPEN', stats: { rx: 1 } } as never } }, t);
+    }
+    const rows = viaTuples.drain();
+    expect(rows).toEqual(viaFull.drain());
+    expect(rows).toEqual([{ listenerId: L, amphoraId: A, bytesIn: 22, bytesOut: 28, activeConnections: 2, totalConnections: 8, requestErrors: 3, deltas: true, receivedAt: 4000 }]);
+    // Absolute (version 2) tuples replace, as full messages do.
+    viaTuples.addTuples(A, [L], [100, 200, 3, 4, 1], 2, 1000);
+    viaTuples.addTuples(A, [L], [150, 260, 2, 6, 1], 2, 2000);
+    expect(viaTuples.drain()[0]).toMatchObject({ bytesIn: 150, bytesOut: 260, activeConnections: 2, totalConnections: 6, deltas: false });
+  });
+
   it('sums version-3 deltas and keeps the newest absolute conns', () => {
     const acc = new StatsAccumulator();
     acc.add(msg({ rx: 10, tx: 20, conns: 3, totconns: 4, ereq: 1 }), 1000);

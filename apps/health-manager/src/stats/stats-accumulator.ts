@@ -88,12 +88,32 @@ export class StatsAccumulator {
    * numbers per listener in that order (rx, tx, conns, totconns, ereq).
    */
   addTuples(amphoraId: string, listenerIds: string[], values: number[], ver: number | undefined, receivedAt: number): number {
-    const listeners: Record<string, { stats: Record<string, number> }> = {};
-    listenerIds.forEach((id, i) => {
+    const deltas = (typeof ver === 'number' ? ver : 2) >= 3;
+    let taken = 0;
+    for (let i = 0; i < listenerIds.length; i++) {
+      const listenerId = listenerIds[i];
       const o = i * 5;
-      listeners[id] = { stats: { rx: values[o], tx: values[o + 1], conns: values[o + 2], totconns: values[o + 3], ereq: values[o + 4] } };
-    });
-    return this.add({ id: amphoraId, ver, listeners: listeners as never }, receivedAt);
+      const key = `${listenerId}/${amphoraId}`;
+      const prev = this.rows.get(key);
+      if (prev && prev.deltas && deltas) {
+        // The steady state (a version-3 amphora heartbeating): add in place, no new objects.
+        prev.bytesIn += counter(values[o]);
+        prev.bytesOut += counter(values[o + 1]);
+        prev.totalConnections += counter(values[o + 3]);
+        prev.requestErrors += counter(values[o + 4]);
+        if (receivedAt >= prev.receivedAt) {
+          prev.activeConnections = counter(values[o + 2]);
+          prev.receivedAt = receivedAt;
+        }
+        taken++;
+        continue;
+      }
+      taken += this.add(
+        { id: amphoraId, ver, listeners: { [listenerId]: { stats: { rx: values[o], tx: values[o + 1], conns: values[o + 2], totconns: values[o + 3], ereq: values[o + 4] } } } as never },
+        receivedAt,
+      );
+    }
+    return taken;
   }
 
   /** Everything accumulated so far; the accumulator starts empty again. */
