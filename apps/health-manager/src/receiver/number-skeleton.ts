@@ -23,6 +23,19 @@ function isNumberChar(c: number): boolean {
   return (c >= ZERO && c <= NINE) || c === 46 || c === 101 || c === 69 || c === 43 || c === DASH;
 }
 
+/** Index just past the string that opens at `i` (a quote), or -1 when it is not terminated. */
+function skipString(text: string, i: number): number {
+  const n = text.length;
+  i++;
+  while (i < n) {
+    const d = text.charCodeAt(i);
+    if (d === BACKSLASH) i += 2;
+    else if (d === QUOTE) return i + 1;
+    else i++;
+  }
+  return -1;
+}
+
 /** A JSON number token, exactly as the JSON grammar has it. */
 export const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
@@ -38,15 +51,8 @@ export function splitNumbers(text: string, numbers: string[]): string | null {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      i++;
-      for (;;) {
-        if (i >= n) return null;
-        const d = text.charCodeAt(i);
-        if (d === BACKSLASH) i += 2;
-        else if (d === QUOTE) break;
-        else i++;
-      }
-      i++;
+      i = skipString(text, i);
+      if (i < 0) return null;
     } else if (isNumberStart(c)) {
       let j = i + 1;
       while (j < n && isNumberChar(text.charCodeAt(j))) j++;
@@ -82,15 +88,8 @@ export function numberPaths(text: string): JsonPath[] | null {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const start = i;
-      i++;
-      for (;;) {
-        if (i >= n) return null;
-        const d = text.charCodeAt(i);
-        if (d === BACKSLASH) i += 2;
-        else if (d === QUOTE) break;
-        else i++;
-      }
-      i++;
+      i = skipString(text, i);
+      if (i < 0) return null;
       const top = stack[stack.length - 1];
       if (expectKey && top && !top.array) {
         try {
