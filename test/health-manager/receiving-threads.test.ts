@@ -131,4 +131,33 @@ describe('receiving threads on one shared socket', () => {
       expect(warning).toMatchObject({ level: 'warn', sock_rlimit: rmemMax * 4, granted_bytes: rmemMax * 2 });
     }
   });
+
+  it('a receiving thread that ends on its own is replaced: all threads restart and heartbeats flow again', async () => {
+    const sink = new CollectingSink();
+    const logger = new MemoryLogger();
+    const receiver = new HeartbeatReceiver({ bindIp: '127.0.0.1', bindPort: 0, heartbeatKey: KEY, decodeThreads: 2, sockRlimit: 0 }, sink, new MetricsRegistry(), logger);
+    await receiver.start();
+    const sender = createSocket('udp4');
+    try {
+      const { port } = receiver.address();
+      const id = randomUUID();
+      const listener = randomUUID();
+      // The binding thread ends (as if it crashed): its end closes the descriptor the other thread wraps.
+      await (receiver as unknown as { workers: Worker[] }).workers[0].terminate();
+      await until(() => logger.entries.some((e) => e.msg === 'heartbeat receiving threads restarted'), 10000);
+      expect(receiver.receivingThreads()).toBe(2);
+      expect(receiver.address().port).toBe(port);
+      let rx = 0;
+      const timer = setInterval(() => sender.send(heartbeat(id, listener, ++rx), port, '127.0.0.1'), 10);
+      try {
+        await until(() => sink.seen.filter((s) => s.id === id).length >= 20, 10000);
+      } finally {
+        clearInterval(timer);
+      }
+      expect(logger.entries.find((e) => e.msg === 'a heartbeat receiving thread ended; restarting the receiving threads')).toMatchObject({ level: 'error', thread: 0 });
+    } finally {
+      sender.close();
+      await receiver.stop();
+    }
+  });
 });

@@ -45,6 +45,8 @@ const MAX_PACKETS_IN_FLIGHT = 65_536;
 export class HeartbeatReceiver {
   private socket?: Socket;
   private workers: Worker[] = [];
+  private stopping = false;
+  private restarting = false;
   private bound?: { address: string; port: number };
   private readonly inFlight = new Int32Array(new SharedArrayBuffer(4));
   private readonly received;
@@ -82,16 +84,10 @@ export class HeartbeatReceiver {
   }
 
   async start(): Promise<void> {
+    this.stopping = false;
     const type = this.opts.bindIp.includes(':') ? 'udp6' : 'udp4';
     if (this.opts.decodeThreads > 0) {
-      const first = await this.spawnReceiver(type);
-      for (let i = 1; i < this.opts.decodeThreads; i++) {
-        if (first.fd === null) {
-          this.logger.warn({ msg: 'the heartbeat socket descriptor was not found in /proc: one receiving thread only', requested: this.opts.decodeThreads });
-          break;
-        }
-        await this.spawnReceiver(type, first.fd);
-      }
+      await this.startThreads(type, this.opts.bindPort);
       return;
     }
     const socket = createSocket({ type });
@@ -111,13 +107,54 @@ export class HeartbeatReceiver {
     this.bound = { address: a.address, port: a.port };
   }
 
+  private async startThreads(type: 'udp4' | 'udp6', port: number): Promise<void> {
+    const first = await this.spawnReceiver(type, port);
+    for (let i = 1; i < this.opts.decodeThreads; i++) {
+      if (first.fd === null) {
+        this.logger.warn({ msg: 'the heartbeat socket descriptor was not found in /proc: one receiving thread only', requested: this.opts.decodeThreads });
+        break;
+      }
+      await this.spawnReceiver(type, port, first.fd);
+    }
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
     await new Promise<void>((resolve) => (this.socket ? this.socket.close(() => resolve()) : resolve()));
     this.socket = undefined;
-    // Wrapping threads first: the binding thread owns the descriptor and closes it when it ends.
-    await Promise.all(this.workers.slice(1).map((w) => w.terminate()));
-    await Promise.all(this.workers.slice(0, 1).map((w) => w.terminate()));
+    await this.endThreads();
+  }
+
+  /** Wrapping threads first: the binding thread owns the descriptor and closes it when it ends. */
+  private async endThreads(): Promise<void> {
+    const workers = this.workers;
     this.workers = [];
+    await Promise.all(workers.slice(1).map((w) => w.terminate()));
+    await Promise.all(workers.slice(0, 1).map((w) => w.terminate()));
+  }
+
+  /**
+   * A receiving thread ended on its own (it never should). The others may hold a descriptor that its end
+   * closed, so all of them go and the socket is bound afresh, retried each second until it works.
+   */
+  private restartThreads(thread: number, code: number): void {
+    if (this.stopping || this.restarting) return;
+    this.restarting = true;
+    this.logger.error({ msg: 'a heartbeat receiving thread ended; restarting the receiving threads', thread, exit_code: code });
+    const again = async (): Promise<void> => {
+      await this.endThreads();
+      if (this.stopping) return;
+      Atomics.store(this.inFlight, 0, 0); // batches of the ended threads will not all come back
+      try {
+        await this.startThreads(this.opts.bindIp.includes(':') ? 'udp6' : 'udp4', this.bound?.port ?? this.opts.bindPort); // the same port, also when it was 0
+        this.logger.info({ msg: 'heartbeat receiving threads restarted', threads: this.workers.length });
+        this.restarting = false;
+      } catch (err) {
+        this.logger.error({ msg: 'heartbeat receiving threads could not restart; retrying', error: String(err) });
+        setTimeout(() => void again(), 1000).unref();
+      }
+    };
+    setTimeout(() => void again(), 100).unref();
   }
 
   /** Linux doubles SO_RCVBUF and caps the request at net.core.rmem_max: say so when the cap bit. */
@@ -132,13 +169,13 @@ export class HeartbeatReceiver {
   }
 
   /** Starts a receiving decode thread: binding the socket (fd undefined) or wrapping the bound descriptor. */
-  private spawnReceiver(type: 'udp4' | 'udp6', fd?: number): Promise<{ fd: number | null }> {
+  private spawnReceiver(type: 'udp4' | 'udp6', port: number, fd?: number): Promise<{ fd: number | null }> {
     const workerData: ReceiveThreadData = {
       key: this.opts.heartbeatKey,
       options: { maxPacketBytes: this.opts.maxPacketBytes },
       type,
       bindIp: this.opts.bindIp,
-      bindPort: this.opts.bindPort,
+      bindPort: port,
       fd,
       sockRlimit: this.opts.sockRlimit,
       inFlight: this.inFlight.buffer as SharedArrayBuffer,
@@ -176,7 +213,7 @@ export class HeartbeatReceiver {
           ready = true;
           this.workers.splice(this.workers.indexOf(worker), 1);
           void worker.terminate();
-          reject(new Error(`heartbeat socket ${this.opts.bindIp}:${this.opts.bindPort}: ${m.message}`));
+          reject(new Error(`heartbeat socket ${this.opts.bindIp}:${port}: ${m.message}`));
         } else {
           this.logger.error({ msg: 'heartbeat socket error', error: m.message, thread: index });
         }
@@ -187,6 +224,9 @@ export class HeartbeatReceiver {
           ready = true;
           reject(err);
         }
+      });
+      worker.on('exit', (code) => {
+        if (ready && this.workers.includes(worker)) this.restartThreads(index, code);
       });
     });
   }
