@@ -47,7 +47,7 @@ export async function bootCheck(imageDir = IMAGE_DIR, index = 1): Promise<BootRe
 
 export function describeBoot(r: BootResult): string {
   return (
-    `boot (${r.accel}): create ${r.createSeconds.toFixed(1)} s, boot → agent ready over mTLS ${r.agentReadySeconds.toFixed(1)} s; ` +
+    `boot (${r.accel}): create ${r.createSeconds.toFixed(1)} s (returns when the agent listens), boot → agent ready over mTLS ${r.agentReadySeconds.toFixed(1)} s; ` +
     `serial milestones (s since QEMU start) ${Object.entries(r.milestones).map(([k, v]) => `${k} ${v}`).join(', ')}`
   );
 }

@@ -56,6 +56,8 @@ describe('qemu compute driver with the Debian image', () => {
     computeId = inst.computeId;
     expect(inst).toEqual({ computeId: `qemu-${id.amphoraId}`, managementIp: mgmt.amphoraIp(1) });
     expect(await driver.exists(computeId)).toBe(true);
+    // create returns once the serial console shows the agent listening (the controller then connects at once).
+    expect(await fs.readFile(driver.serialLogPath(computeId), 'utf8')).toContain('amphora-agent: agent API listening');
     // The management TAP is on the management bridge.
     const [mgmtTap] = await driver.tapsOf(computeId);
     expect(await sh(['ip', '-o', 'link', 'show', 'dev', mgmtTap.tap])).toContain(`master ${mgmt.bridge}`);

@@ -12,11 +12,6 @@ import { ensureImage, IMAGE_DIR } from './vm.fixture';
  */
 jest.setTimeout(2_400_000);
 
-/**
- * keepalived's health check runs `node amphora-agent.js haproxy-vrrp-check` on every interval and times out after
- * the interval; Node needs several seconds to start under TCG, so the 1 s default never passes there.
- */
-const VRRP_TCG = '[keepalived_vrrp]\nvrrp_check_interval = 10\n';
 
 describe('load balancers on qemu amphorae', () => {
   let h: LocalLbHarness;
@@ -27,7 +22,8 @@ describe('load balancers on qemu amphorae', () => {
     h = await LocalLbHarness.start({
       // VM state under a data dir of this test's own; images shared (built once).
       env: { OCTAVIA_TS_COMPUTE_DRIVER: 'qemu', OCTAVIA_TS_IMAGE_DIR: IMAGE_DIR, OCTAVIA_TS_DATA_DIR: dataDir },
-      ini: '[haproxy_amphora]\nconnection_max_retries = 180\nconnection_retry_interval = 5\n' + VRRP_TCG,
+      // keepalived's VRRP check runs at its 1 s default: the HAProxy check passes from pid files without starting Node.
+      ini: '[haproxy_amphora]\nconnection_max_retries = 180\nconnection_retry_interval = 5\n',
     });
   });
 

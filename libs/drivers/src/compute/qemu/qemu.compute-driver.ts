@@ -95,6 +95,8 @@ export class QemuComputeDriver implements ComputeDriver {
   private kvm: KvmProbeResult | null = null;
   private toolsChecked = false;
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Milestones create's boot wait saw, per VM and start (waitForBoot answers with them afterwards). */
+  private readonly milestones = new Map<string, { startedAt: string; seen: Record<string, number> }>();
 
   constructor(private readonly opts: QemuDriverOptions) {
     this.log = opts.logger ?? new JsonLogger('compute-qemu');
@@ -314,8 +316,24 @@ export class QemuComputeDriver implements ComputeDriver {
     state.pid = Number((await fs.readFile(pidFile, 'utf8')).trim());
     await this.writeState(state);
     this.log.info({ msg: 'amphora VM started', computeId, pid: state.pid, accel, managementIp: mgmt.ip, image: img.dir });
-    void this.watchBoot(computeId).catch(() => undefined);
+    await this.bootWait(computeId);
     return { computeId, managementIp: mgmt.ip };
+  }
+
+  /**
+   * What Nova's ACTIVE is to upstream: create returns once the serial console shows the agent's API listening,
+   * so the controller's connectivity wait finds it at its first attempt instead of some way into its retry
+   * backoff (up to `connection_retry_interval` late). A VM whose QEMU exits fails the create; one that says
+   * nothing within `boot_timeout` is left to the controller's connectivity wait, which decides.
+   */
+  private async bootWait(computeId: string): Promise<void> {
+    try {
+      await this.waitForBoot(computeId, undefined, true);
+    } catch (err) {
+      const state = await this.readState(computeId);
+      if (state && this.ourPid(state) === null) throw err;
+      this.log.warn(`amphora VM ${computeId}: ${(err as Error).message.split('\n')[0]}; leaving it to the connectivity wait`);
+    }
   }
 
   /**
@@ -326,6 +344,8 @@ export class QemuComputeDriver implements ComputeDriver {
   async waitForBoot(computeId: string, timeoutMs = this.opts.bootTimeoutMs ?? 300_000, logMilestones = false): Promise<Record<string, number>> {
     const state = await this.readState(computeId);
     if (!state) throw new Error(`no VM ${computeId}`);
+    const known = this.milestones.get(computeId);
+    if (known && known.startedAt === state.startedAt) return { ...known.seen };
     const started = Date.parse(state.startedAt);
     const logFile = this.serialLogPath(computeId);
     const seen: Record<string, number> = {};
@@ -342,7 +362,10 @@ export class QemuComputeDriver implements ComputeDriver {
           if (logMilestones) this.log.info({ msg: 'amphora VM boot', computeId, milestone: name, secondsSinceStart: seen[name] });
         }
       }
-      if (seen['agent-listening'] !== undefined) return seen;
+      if (seen['agent-listening'] !== undefined) {
+        this.milestones.set(computeId, { startedAt: state.startedAt, seen: { ...seen } });
+        return seen;
+      }
       if (this.ourPid(state) === null) {
         throw new Error(`VM ${computeId} exited during boot; serial log tail:\n${text.slice(-3000)}`);
       }
@@ -350,12 +373,8 @@ export class QemuComputeDriver implements ComputeDriver {
         if (logMilestones) this.log.warn(`amphora VM ${computeId}: boot wait timed out after ${timeoutMs} ms, milestones ${JSON.stringify(seen)}`);
         throw new Error(`VM ${computeId} did not start its agent within ${timeoutMs} ms (milestones ${JSON.stringify(seen)}); serial log tail:\n${text.slice(-3000)}`);
       }
-      await sleep(500);
+      await sleep(100);
     }
-  }
-
-  private async watchBoot(computeId: string): Promise<void> {
-    await this.waitForBoot(computeId, undefined, true);
   }
 
   private async createTap(t: TapRecord): Promise<void> {
@@ -451,6 +470,7 @@ export class QemuComputeDriver implements ComputeDriver {
     for (const t of state?.taps ?? []) await this.removeTap(t);
     await fs.rm(this.qmpPath(computeId), { force: true });
     await fs.rm(this.vmDir(computeId), { recursive: true, force: true });
+    this.milestones.delete(computeId);
   }
 
   /** TAP names of a VM (tests check that deletion removes them). */
