@@ -266,7 +266,7 @@ async function main(): Promise<void> {
         const lagMs = (after.get('octavia_hm_event_loop_lag_max_seconds') ?? 0) * 1000;
         const loss = sent ? (100 * (sent - received)) / sent : 0;
         const line =
-          `decode threads ${threads}: offered ${Math.round(sent / sendSeconds).toLocaleString()}/s, processed ${Math.round(processed / sendSeconds).toLocaleString()} heartbeats/s ` +
+          `receiving threads ${threads}: offered ${Math.round(sent / sendSeconds).toLocaleString()}/s, processed ${Math.round(processed / sendSeconds).toLocaleString()} heartbeats/s ` +
           `(${(processed / sendSeconds / TARGET).toFixed(2)}x of ${TARGET.toLocaleString()}/s target), packet loss ${loss.toFixed(2)} %, shed ${Math.round(shed / secs).toLocaleString()}/s, late ${late}, ` +
           `${(statements / secs).toFixed(1)} db statements/s, RSS ${rss.toFixed(0)} MiB, main-thread lag max ${lagMs.toFixed(0)} ms; manager CPU ${(cpu / secs).toFixed(2)} cores, ` +
           `${processed ? ((cpu * 1e6) / processed).toFixed(1) : '-'} µs CPU per processed heartbeat; ` +
