@@ -91,17 +91,26 @@ describe('load balancers on qemu amphorae', () => {
       expect((await vmsRunning()).length).toBe(amps.length);
 
       if (topology === 'ACTIVE_STANDBY') {
-        // The MASTER VM dies (QEMU SIGKILLed by its pid): the BACKUP takes the VIP over and traffic continues.
-        const master = amps.find((a) => a.role === 'MASTER')!;
-        const state = JSON.parse(await fs.readFile(path.join(h.config.dataDir, 'qemu', 'vms', master.compute_id, 'state.json'), 'utf8')) as { pid: number };
+        // The VM holding the VIP dies (QEMU SIGKILLed by its pid): the other takes the VIP over and traffic
+        // continues. The holder is the one whose keepalived last said "Entering MASTER STATE" on its serial console:
+        // usually the MASTER, but the BACKUP wins the first election when the MASTER's check passes later (nopreempt).
+        const vrrpState = async (computeId: string) => {
+          const log = await fs.readFile(path.join(h.config.dataDir, 'qemu', 'logs', `${computeId}.serial.log`), 'utf8');
+          return [...log.matchAll(/Entering (MASTER|BACKUP|FAULT) STATE/g)].pop()?.[1] ?? 'none';
+        };
+        const states = await Promise.all(amps.map(async (a) => ({ ...a, state: await vrrpState(a.compute_id) })));
+        const master = states.find((a) => a.state === 'MASTER');
+        expect({ holders: states.filter((a) => a.state === 'MASTER').length, states: states.map((a) => `${a.role}:${a.state}`) }).toMatchObject({ holders: 1 });
+        process.stdout.write(`ACTIVE_STANDBY: VRRP states ${states.map((a) => `${a.role}=${a.state}`).join(', ')}\n`);
+        const state = JSON.parse(await fs.readFile(path.join(h.config.dataDir, 'qemu', 'vms', master!.compute_id, 'state.json'), 'utf8')) as { pid: number };
         const cmdline = await fs.readFile(`/proc/${state.pid}/cmdline`, 'utf8');
-        expect(cmdline).toContain(master.compute_id);
+        expect(cmdline).toContain(master!.compute_id);
         process.kill(state.pid, 'SIGKILL');
         const killedAt = Date.now();
         let after = '';
         while (Date.now() - killedAt < 120_000 && !(after = await h.curl(client, `http://${vip}/`, 2)).startsWith('backend')) await new Promise((r) => setTimeout(r, 250));
         expect(after).toBe(`backend-${topology}`);
-        process.stdout.write(`ACTIVE_STANDBY: MASTER VM killed, traffic from the BACKUP after ${((Date.now() - killedAt) / 1000).toFixed(1)} s\n`);
+        process.stdout.write(`ACTIVE_STANDBY: VIP holder (${master!.role}) killed, traffic from its peer after ${((Date.now() - killedAt) / 1000).toFixed(1)} s\n`);
         for (let i = 0; i < 3; i++) expect(await h.curl(client, `http://${vip}/`, 3)).toBe(`backend-${topology}`);
       }
 

@@ -38,7 +38,7 @@ describe('qemu argv', () => {
     const joined = argv.join(' ');
     expect(argv[0]).toBe('qemu-system-x86_64');
     expect(joined).toContain('-machine pc,accel=tcg');
-    expect(joined).toContain('-cpu max');
+    expect(joined).toContain('-cpu qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt');
     expect(joined).toContain('-kernel /data/images/debian-x/vmlinuz');
     expect(joined).toContain('-initrd /data/images/debian-x/initrd.img');
     expect(joined).toContain('file=/data/qemu/vms/qemu-x/overlay.qcow2,if=virtio,format=qcow2');
