@@ -145,7 +145,6 @@ install -d "$ROOTFS/etc/systemd/journald.conf.d"
 install -m 0644 "$HERE/files/journald.conf" "$ROOTFS/etc/systemd/journald.conf.d/60-amphora.conf"
 echo amphora > "$ROOTFS/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 amphora\n::1 localhost ip6-localhost ip6-loopback\n' > "$ROOTFS/etc/hosts"
-printf '/dev/vda / ext4 defaults,noatime,errors=remount-ro 0 1\n' > "$ROOTFS/etc/fstab"
 chroot "$ROOTFS" /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -ec '
   systemctl enable amphora-netns.service amphora-agent.service >/dev/null 2>&1
   # The agent writes its own units per load balancer; the packaged defaults must not run.
@@ -171,8 +170,8 @@ chroot "$ROOTFS" /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -ec '
   for g in /usr/lib/systemd/system-generators/*; do ln -sfn /dev/null "/etc/systemd/system-generators/${g##*/}"; done
   passwd -l root >/dev/null
   depmod -a '"$KVER"
-# The initramfs mounts the root file system read-write with noatime: nothing for fstab (and no remount) to do.
-printf '# the root file system is mounted by the initramfs (rw,noatime)\n' > "$ROOTFS/etc/fstab"
+# The initramfs mounts the root file system (rw,noatime,errors=remount-ro): nothing for fstab (and no remount) to do.
+printf '# the root file system is mounted by the initramfs (rw,noatime,errors=remount-ro)\n' > "$ROOTFS/etc/fstab"
 
 # ---- 5. make it small: docs, manuals, locales, caches, kernel modules an amphora never loads
 for m in "${MOUNTS[@]}"; do umount -l "$m"; done; MOUNTS=()
