@@ -133,7 +133,7 @@ chroot "$ROOTFS" /usr/bin/env DEBIAN_FRONTEND=noninteractive LC_ALL=C PATH=/usr/
   apt-get -q update && apt-get -q -y -o Dpkg::Options::=--force-confdef dist-upgrade &&
   apt-get -q -y install --no-install-recommends ${PACKAGES[*]}" >"$WORK/apt-install.log" 2>&1 \
   || { tail -n 40 "$WORK/apt-install.log" >&2; exit 1; }
-KVER=$(ls "$ROOTFS/lib/modules" | head -n1)
+KVER=$(ls "$ROOTFS/lib/modules" | awk 'NR == 1')
 
 # ---- 4. amphora files: agent, first boot, units
 install -d "$ROOTFS/opt/octavia-ts" "$ROOTFS/etc/octavia" "$ROOTFS/var/lib/octavia"
@@ -246,7 +246,7 @@ rm -f "$ROOTFS"/boot/vmlinuz-* "$ROOTFS"/boot/initrd.img-* "$ROOTFS"/boot/System
 AFTER=$(du -sx --block-size=1 "$ROOTFS" | cut -f1)
 log "rootfs $((BEFORE/1048576)) MiB → $((AFTER/1048576)) MiB after pruning"
 # Where the remaining space goes (kept next to the image as sizes.txt).
-( cd "$ROOTFS" && du -x -m -d 3 . 2>/dev/null | sort -rn | head -n 25 ) > "$WORK/sizes.txt"
+( cd "$ROOTFS" && du -x -m -d 3 . 2>/dev/null | sort -rn | awk 'NR <= 25' ) > "$WORK/sizes.txt"
 printf '%s\n' "$RESOLVED" > "$WORK/packages.txt"
 cp "$WORK/packages.txt" "$ROOTFS/etc/octavia/image-packages.txt"
 

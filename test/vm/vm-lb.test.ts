@@ -28,6 +28,11 @@ describe('load balancers on qemu amphorae', () => {
   });
 
   afterAll(async () => {
+    if (!h) {
+      // beforeAll failed (e.g. the image build): nothing was started.
+      await fs.rm(dataDir, { recursive: true, force: true });
+      return;
+    }
     // Anything a failed test left: delete the VMs through the driver before the harness removes the rest.
     const { QemuComputeDriver } = await import('../../libs/drivers/src/compute/qemu/qemu.compute-driver');
     const driver = new QemuComputeDriver({ dataDir: h.config.dataDir, imageDir: IMAGE_DIR, installMissing: false });
