@@ -209,15 +209,15 @@ async function stageCosts(dbUrl: string, fleet: Fleet): Promise<string[]> {
   for (const p of fleet.packets) {
     const m = codec(p).message;
     fulls.set(m.id, m);
-    processor.handle(m, Date.now(), 'v');
+    processor.handle(m, Date.now());
   }
   while (metrics.render().match(/octavia_hm_heartbeats_processed_total (\d+)/)?.[1] !== String(fleet.packets.length)) await new Promise((r) => setTimeout(r, 100));
   const mainUs = best(() => {
     const now = Date.now();
     for (const out of outputs) {
       for (const e of parseDecoded(out)) {
-        if (e[0] === 1) processor.handleCompact(fulls.get(e[2])!, 'v', e[4], now);
-        else processor.handle(e[3], now, 'v');
+        if (e[0] === 1) processor.handleCompact(fulls.get(e[2])!, e[4], now);
+        else processor.handle(e[3], now);
       }
     }
   });

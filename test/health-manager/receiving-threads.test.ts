@@ -10,13 +10,13 @@ import { KEY, MemoryLogger } from './hm-fixture';
 
 /** Collects what the receiver hands on (the processor's side of the interface). */
 class CollectingSink implements HeartbeatSink {
-  readonly seen: Array<{ id: string; kind: 'full' | 'compact'; thread: string; rx: number }> = [];
-  full(message: HeartbeatMessage, _receivedAt: number, versionKey?: string): void {
+  readonly seen: Array<{ id: string; kind: 'full' | 'compact'; rx: number }> = [];
+  full(message: HeartbeatMessage): void {
     const l = Object.values(message.listeners ?? {})[0] as { stats: { rx: number } };
-    this.seen.push({ id: message.id, kind: 'full', thread: (versionKey ?? 'main').split(':')[0], rx: l.stats.rx });
+    this.seen.push({ id: message.id, kind: 'full', rx: l.stats.rx });
   }
-  compact(full: HeartbeatMessage, versionKey: string, stats: number[]): void {
-    this.seen.push({ id: full.id, kind: 'compact', thread: versionKey.split(':')[0], rx: stats[0] });
+  compact(full: HeartbeatMessage, stats: number[]): void {
+    this.seen.push({ id: full.id, kind: 'compact', rx: stats[0] });
   }
 }
 

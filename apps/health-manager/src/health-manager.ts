@@ -131,8 +131,8 @@ export async function startHealthManager(config: OctaviaConfig, opts: HealthMana
       maxPacketBytes: opts.maxPacketBytes,
     },
     {
-      full: (message, receivedAt, versionKey) => processor.handle(message, receivedAt, versionKey),
-      compact: (full, versionKey, stats, receivedAt) => processor.handleCompact(full, versionKey, stats, receivedAt),
+      full: (message, receivedAt) => processor.handle(message, receivedAt),
+      compact: (full, stats, receivedAt) => processor.handleCompact(full, stats, receivedAt),
     },
     metrics,
     logger,

@@ -1,6 +1,6 @@
 import { createSocket, Socket } from 'node:dgram';
 import { parentPort, workerData } from 'node:worker_threads';
-import { makeBatchDecoder } from './decode-batch';
+import { DecodedBatch, makeBatchDecoder } from './decode-batch';
 import { findUdpSocketFd } from './socket-fd';
 
 /**
@@ -27,7 +27,7 @@ export interface ReceiveThreadData {
 export type ReceiveThreadMessage =
   | { kind: 'bound'; address: string; port: number; fd: number | null; recvBufferBytes: number }
   | { kind: 'error'; message: string }
-  | { kind: 'batch'; received: number; shed: number; packets: number; json: string; count: number; failures: Record<string, number>; samples: Array<{ reason: string; message: string; bytes: number }> };
+  | ({ kind: 'batch'; received: number; shed: number; packets: number } & DecodedBatch);
 
 const BATCH_PACKETS = 256;
 const data = workerData as ReceiveThreadData;

@@ -21,10 +21,10 @@ export interface ReceiverOptions {
 
 /** Where decoded heartbeats go (the processor). */
 export interface HeartbeatSink {
-  /** A full message; `versionKey` names it when a decode thread may later repeat it in compact form. */
-  full(message: HeartbeatMessage, receivedAt: number, versionKey?: string): void;
-  /** A repeat of the full message `versionKey` with new statistics (5 numbers per listener). */
-  compact(full: HeartbeatMessage, versionKey: string, stats: number[], receivedAt: number): void;
+  /** A full message. */
+  full(message: HeartbeatMessage, receivedAt: number): void;
+  /** A repeat of the (same object) full message `full` with new statistics (5 numbers per listener). */
+  compact(full: HeartbeatMessage, stats: number[], receivedAt: number): void;
 }
 
 /**
@@ -202,7 +202,7 @@ export class HeartbeatReceiver {
         if (m.kind === 'batch') {
           this.received.inc({}, m.received);
           if (m.shed) this.dropped.inc({ reason: 'overload' }, m.shed);
-          this.deliver(m, index, fulls);
+          this.deliver(m, fulls);
           Atomics.sub(this.inFlight, 0, m.packets);
         } else if (m.kind === 'bound') {
           this.bound = { address: m.address, port: m.port };
@@ -239,13 +239,13 @@ export class HeartbeatReceiver {
       message = this.decode(packet).message;
     } catch (err) {
       const reason = err instanceof HeartbeatDecodeError ? err.reason : 'bad_payload';
-      this.deliver({ json: '[]', count: 0, failures: { [reason]: 1 }, samples: [{ reason, message: (err as Error).message, bytes: packet.length }] }, -1, new Map());
+      this.deliver({ json: '[]', count: 0, failures: { [reason]: 1 }, samples: [{ reason, message: (err as Error).message, bytes: packet.length }] }, new Map());
       return;
     }
     this.sink.full(message, receivedAt);
   }
 
-  private deliver(out: DecodedBatch, worker: number, fulls: Map<string, { version: number; message: HeartbeatMessage }>): void {
+  private deliver(out: DecodedBatch, fulls: Map<string, { version: number; message: HeartbeatMessage }>): void {
     for (const [reason, n] of Object.entries(out.failures)) this.dropped.inc({ reason }, n);
     if (out.samples.length && Date.now() - this.lastSampleLog > 5000) {
       this.lastSampleLog = Date.now();
@@ -257,7 +257,7 @@ export class HeartbeatReceiver {
         const [, receivedAt, version, message] = entry;
         if (fulls.size >= 1_000_000) fulls.clear();
         fulls.set(message.id, { version, message });
-        this.sink.full(message, receivedAt, `${worker}:${version}`);
+        this.sink.full(message, receivedAt);
       } else {
         const [, receivedAt, id, version, stats] = entry;
         const full = fulls.get(id);
@@ -265,7 +265,7 @@ export class HeartbeatReceiver {
         if (!full || full.version !== version) this.dropped.inc({ reason: 'desync' });
         else {
           this.compacted.inc();
-          this.sink.compact(full.message, `${worker}:${version}`, stats, receivedAt);
+          this.sink.compact(full.message, stats, receivedAt);
         }
       }
     }

@@ -32,7 +32,7 @@ interface AmphoraState {
   livenessQueuedAt: number;
   /** Receive time of the last heartbeat applied (for pruning amphorae that went away). */
   seenAt?: number;
-  /** The message version whose statuses were last decided, and against which snapshot. */
+  /** The status signature last decided, and against which snapshot. */
   decidedKey?: string;
   decidedLb?: LbState;
 }
@@ -120,18 +120,18 @@ export class HeartbeatProcessor {
   }
 
   /** One authenticated heartbeat, stamped with its receive time. */
-  handle(message: HeartbeatMessage, receivedAt: number, versionKey?: string): void {
+  handle(message: HeartbeatMessage, receivedAt: number): void {
     const state = this.admit(message, receivedAt);
-    if (state) this.apply(state, message, receivedAt, versionKey);
+    if (state) this.apply(state, message, receivedAt);
   }
 
   /**
    * A heartbeat a decode thread sent compact: the statuses of `full` (already seen) with new statistics.
    * When neither the message nor the snapshot changed, the status rules are not run again.
    */
-  handleCompact(full: HeartbeatMessage, versionKey: string, stats: number[], receivedAt: number): void {
+  handleCompact(full: HeartbeatMessage, stats: number[], receivedAt: number): void {
     const state = this.admit(full, receivedAt, () => this.materialize(full, stats));
-    if (state) this.apply(state, full, receivedAt, versionKey, stats);
+    if (state) this.apply(state, full, receivedAt, stats);
   }
 
   private materialize(full: HeartbeatMessage, stats: number[]): HeartbeatMessage {
@@ -244,7 +244,7 @@ export class HeartbeatProcessor {
     }
   }
 
-  private apply(state: AmphoraState, message: HeartbeatMessage, receivedAt: number, versionKey?: string, stats?: number[]): void {
+  private apply(state: AmphoraState, message: HeartbeatMessage, receivedAt: number, stats?: number[]): void {
     const record = state.record;
     if (!record) {
       this.ignored.inc({ reason: 'unknown_amphora' });
@@ -288,11 +288,11 @@ export class HeartbeatProcessor {
         expected: lb.listeners.filter((l) => l.enabled).length,
       });
     }
-    // The same statuses judged against the same snapshot give the same result: skip the rules. Messages from
-    // decode threads (versionKey set) are compared by their status signature, so an amphora whose heartbeats
-    // alternate between receiving threads (each with its own full message) is not re-judged every time.
-    const ruleKey = versionKey ? statusSignature(message) : undefined;
-    if (!ruleKey || state.decidedKey !== ruleKey || state.decidedLb !== lbState) {
+    // The same statuses judged against the same snapshot give the same result: skip the rules. Compared by
+    // status signature (once per message object), so an amphora whose heartbeats alternate between receiving
+    // threads (each with its own full message) is not re-judged every time.
+    const ruleKey = statusSignature(message);
+    if (state.decidedKey !== ruleKey || state.decidedLb !== lbState) {
       const decision = decideStatuses(lb, message);
       const changes = diffStatuses(lb, decision);
       if (changes.loadBalancer || changes.listeners.length || changes.pools.length || changes.members.length) {
